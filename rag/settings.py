@@ -1,0 +1,190 @@
+"""One frozen settings object, built once at the entry point and passed down.
+
+Sources, lowest to highest precedence: the defaults below, a TOML config file (``--config``,
+else ``NEWSRAG_CONFIG``, else ``config.toml`` in the data directory), ``NEWSRAG_<FIELD>``
+environment variables, then explicit overrides (command-line flags). This is the only module that
+reads the environment, and only through the mapping it is handed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from rag.errors import ConfigError
+
+PREFIX = "NEWSRAG_"
+RETRIEVERS = ("hybrid", "dense", "keyword")
+
+
+def _default_data_dir(environ: Mapping[str, str]) -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("newsrag", appauthor=False)
+
+
+def _default_cache_dir(environ: Mapping[str, str]) -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("newsrag", appauthor=False)
+
+
+def shipped_corpus_dir() -> Path:
+    """The ``corpus/`` folder next to the package (present in a source checkout)."""
+    return Path(__file__).resolve().parent.parent / "corpus"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where things live
+    data_dir: Path = Path()
+    cache_dir: Path = Path()
+    corpus_dir: Path = Path()
+    index_corpus_on_first_run: bool = True
+    # chunking and embedding
+    chunk_size: int = 800
+    chunk_overlap: int = 120
+    embed_model: str = "all-MiniLM-L6-v2"
+    embed_batch_size: int = 64
+    # retrieval
+    retriever: str = "hybrid"
+    top_k: int = 5
+    candidates: int = 30
+    rrf_k: int = 60
+    min_evidence: float = 0.25
+    ann_threshold: int = 200_000
+    # generation
+    model: str = "qwen2.5-1.5b"
+    n_ctx: int = 4096
+    n_threads: int = 0
+    max_tokens: int = 192
+    temperature: float = 0.0
+    context_chars: int = 1400
+    # limits
+    max_file_mb: float = 50.0
+    # chat app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""
+    upload_max_mb: float = 20.0
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "newsrag.db"
+
+    @property
+    def faiss_path(self) -> Path:
+        return self.data_dir / "vectors.faiss"
+
+    def replace(self, **changes: Any) -> "Settings":
+        return _validated(dataclasses.replace(self, **changes))
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    config_file: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings from defaults, a config file, ``NEWSRAG_*`` variables and overrides."""
+    names = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    env_values = {
+        key[len(PREFIX) :].lower(): raw
+        for key, raw in environ.items()
+        if key.startswith(PREFIX) and key != PREFIX + "CONFIG"
+    }
+    for key in env_values:
+        if key not in names:
+            raise ConfigError(f"unknown setting {PREFIX}{key.upper()}; known: {', '.join(sorted(names))}")
+
+    data_dir = overrides.get("data_dir") or env_values.get("data_dir")
+    config_path = config_file or (Path(environ[PREFIX + "CONFIG"]) if environ.get(PREFIX + "CONFIG") else None)
+    if config_path is None:
+        candidate = Path(data_dir or _default_data_dir(environ)) / "config.toml"
+        config_path = candidate if candidate.is_file() else None
+    if config_path is not None:
+        values.update(_read_config(Path(config_path), names))
+
+    for key, raw in env_values.items():
+        values[key] = _coerce(key, raw, names[key].type, f"{PREFIX}{key.upper()}")
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key not in names:
+            raise ConfigError(f"unknown setting {key!r}")
+        values[key] = _coerce(key, value, names[key].type, f"--{key.replace('_', '-')}")
+
+    values.setdefault("data_dir", _default_data_dir(environ))
+    values.setdefault("cache_dir", _default_cache_dir(environ))
+    values.setdefault("corpus_dir", shipped_corpus_dir())
+    return _validated(Settings(**values))
+
+
+def _read_config(path: Path, names: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    table = raw.get("newsrag", raw)
+    out = {}
+    for key, value in table.items():
+        if key not in names:
+            raise ConfigError(f"{path}: unknown setting {key!r}")
+        out[key] = _coerce(key, value, names[key].type, f"{path}: {key}")
+    return out
+
+
+def _coerce(name: str, value: Any, type_name: Any, where: str) -> Any:
+    kind = str(type_name)
+    try:
+        if kind == "Path":
+            return Path(str(value)).expanduser()
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: expected {kind} for {name}, got {value!r}") from None
+
+
+def _validated(s: Settings) -> Settings:
+    def bad(name: str, why: str) -> ConfigError:
+        return ConfigError(f"setting {name}={getattr(s, name)!r}: {why}")
+
+    if s.chunk_size < 100:
+        raise bad("chunk_size", "must be at least 100 characters")
+    if not 0 <= s.chunk_overlap < s.chunk_size:
+        raise bad("chunk_overlap", "must be >= 0 and smaller than chunk_size")
+    if s.retriever not in RETRIEVERS:
+        raise bad("retriever", f"must be one of {', '.join(RETRIEVERS)}")
+    for name in ("top_k", "candidates", "embed_batch_size", "rrf_k", "n_ctx", "max_tokens", "context_chars"):
+        if getattr(s, name) < 1:
+            raise bad(name, "must be a positive number")
+    if s.candidates < s.top_k:
+        raise bad("candidates", f"must be at least top_k ({s.top_k})")
+    if not 0 <= s.port <= 65535:
+        raise bad("port", "must be between 0 and 65535")
+    if s.auth and ":" not in s.auth:
+        raise bad("auth", "must look like user:password")
+    for name in ("n_threads", "temperature", "min_evidence"):
+        if getattr(s, name) < 0:
+            raise bad(name, "must not be negative")
+    for name in ("max_file_mb", "upload_max_mb"):
+        if getattr(s, name) <= 0:
+            raise bad(name, "must be a positive number")
+    return s

