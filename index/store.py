@@ -1,0 +1,242 @@
+"""The document store: documents, chunks, embeddings and keyword search in SQLite, plus dense
+search through a FAISS index kept in step with it.
+
+Writes are transactions: a document's row, its chunks, their embeddings and keyword rows go in
+together or not at all, and SQLite's lock queues concurrent writers. Every write bumps a
+generation number; readers compare it before each search and catch their FAISS index up, so a
+running chat sees documents another process just added. Not here: loading files, chunking and
+embedding (rag.ingest), and fusing the two searches (rag.retrieval).
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from index import schema, sync
+from index.vectors import VectorIndex
+from rag.errors import StoreError
+from rag.records import Chunk, Document, DocumentInfo, Passage
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Words too common in questions to help BM25; FTS5 has no stop list of its own.
+_STOP = frozenset(
+    "a an and are as at be been by did do does for from had has have how in is it its of on or "
+    "that the their this to was were what when where which who whom whose why will with".split()
+)
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A document ready to store: its chunks and one embedding row per chunk."""
+
+    document: Document
+    content_hash: str
+    chunks: tuple[Chunk, ...]
+    embeddings: np.ndarray
+    text_hashes: tuple[str, ...]
+
+
+class Store:
+    """One data directory's store. Safe to share between threads; one connection per thread."""
+
+    def __init__(self, db_path: Path, faiss_path: Path, *, embed_model: str,
+                 dim: int | Callable[[], int]) -> None:
+        """``dim`` may be a callable so the embedding model loads only when vectors are needed."""
+        self.db_path = Path(db_path)
+        self.faiss_path = Path(faiss_path)
+        self.embed_model = embed_model
+        self._dim = dim
+        self._local = threading.local()
+        self._vectors: VectorIndex | None = None
+        self._vectors_lock = threading.Lock()
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            schema.create(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.db_path}: cannot open the database: {exc}") from None
+        self._check_model()
+
+    @property
+    def dim(self) -> int:
+        if callable(self._dim):
+            self._dim = int(self._dim())
+        return self._dim
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = schema.connect(str(self.db_path))
+            self._local.conn = conn
+        return conn
+
+    def _check_model(self) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'embed_model'").fetchone()
+        wanted = self.embed_model
+        if row is None:
+            self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('embed_model', ?)", (wanted,))
+        elif row[0] != wanted:
+            raise StoreError(
+                f"{self.db_path} was indexed with embedding model {row[0]!r}, not {wanted!r}: "
+                "use another data directory or remove this one to re-index"
+            )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        return int(self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def content_hash(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def find_by_hash(self, content_hash: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT id FROM documents WHERE content_hash = ? LIMIT 1", (content_hash,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self.conn.execute(
+            "SELECT d.id, d.title, d.source, d.url, d.published, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, d.added_at "
+            "FROM documents d ORDER BY d.added_at, d.id"
+        ).fetchall()
+        return [DocumentInfo(*row) for row in rows]
+
+    def counts(self) -> tuple[int, int]:
+        docs = self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        chunks = self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(docs), int(chunks)
+
+    def embeddings_by_text_hash(self, doc_id: str) -> dict[str, np.ndarray]:
+        """A document's stored embeddings by chunk-text hash, so an edit re-embeds only what changed."""
+        rows = self.conn.execute("SELECT text_hash, embedding FROM chunks WHERE doc_id = ?", (doc_id,))
+        return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
+
+    def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self.conn.execute(
+            f'SELECT c.id, c.doc_id, d.title, c.text, c.start, c."end", d.url, d.published, d.source '
+            f"FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+            list(chunk_ids),
+        ).fetchall()
+        return {row[0]: Passage(*row) for row in rows}
+
+    def document_text(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """BM25 over chunk text; scores are negated bm25 so that higher is better."""
+        words = [w for w in _WORD.findall(query.lower()) if w not in _STOP]
+        if not words:
+            return []
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
+        rows = self.conn.execute(
+            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+            "ORDER BY bm25(chunks_fts) LIMIT ?",
+            (match, k),
+        ).fetchall()
+        return [(int(rowid), -float(score)) for rowid, score in rows]
+
+    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        return self.vectors().search(query, k)
+
+    def vectors(self) -> VectorIndex:
+        """The FAISS index, caught up with the latest committed generation."""
+        with self._vectors_lock:
+            current = self.generation()
+            if self._vectors is None:
+                self._vectors = sync.open_index(self.conn, self.faiss_path, self.dim)
+            if self._vectors.generation != current:
+                sync.catch_up(self.conn, self._vectors)
+            return self._vectors
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write(self, batch: Sequence[PreparedDocument]) -> None:
+        """Insert or replace each document with its chunks, all in one transaction."""
+        if not batch:
+            return
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._transaction() as conn:
+            for prepared in batch:
+                doc = prepared.document
+                if len(prepared.chunks) != len(prepared.embeddings):
+                    raise StoreError(f"{doc.id}: {len(prepared.chunks)} chunks but {len(prepared.embeddings)} embeddings")
+                conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+                conn.execute(
+                    "INSERT INTO documents(id, title, source, url, published, text, content_hash, added_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc.id, doc.title, doc.source, doc.url, doc.published, doc.text, prepared.content_hash, now),
+                )
+                vectors = np.ascontiguousarray(prepared.embeddings, dtype=np.float32)
+                conn.executemany(
+                    'INSERT INTO chunks(doc_id, seq, start, "end", text, text_hash, embedding) VALUES (?, ?, ?, ?, ?, ?, ?)',
+                    [
+                        (doc.id, c.seq, c.start, c.end, c.text, h, vectors[i].tobytes())
+                        for i, (c, h) in enumerate(zip(prepared.chunks, prepared.text_hashes))
+                    ],
+                )
+
+    def remove(self, doc_id: str) -> bool:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+
+    def save_vectors(self) -> None:
+        """Persist the caught-up FAISS index so the next process starts without catching up."""
+        index = self.vectors()
+        with self._vectors_lock:
+            sync.save(self.conn, index, self.faiss_path)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _transaction(self):
+        return _Transaction(self.conn)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT that bumps the generation; rolls back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            # IMMEDIATE takes the write lock now, so a second writer waits (busy_timeout) here
+            # rather than failing half-way through its transaction.
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the store is busy with another writer: {exc}") from None
+        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")

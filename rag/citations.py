@@ -1,0 +1,116 @@
+"""Check and repair the citations in a model's answer.
+
+Every citation must point at evidence that was shown and that supports the sentence citing it.
+Support is lexical: the share of the sentence's content words (rag.text) found in the evidence
+span and its title; at SUPPORT or more, the evidence supports the sentence. Markers naming no shown
+passage are dropped; a marker whose passage does not support its sentence is moved to the passage
+that does; a sentence without a marker gets its best supporting passage; a sentence nothing
+supports is flagged unsupported. Citations are renumbered in order of first use.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from rag.evidence import Evidence
+from rag.records import AnswerSentence, Citation
+from rag.text import content_words, overlap, sentence_spans
+
+SUPPORT = 0.5
+_MARKER = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]")
+_ABSTAIN = re.compile(
+    r"(corpus|passages?|articles?|context|sources?) (do|does|did) not (cover|contain|mention|say|provide|include)"
+    r"|\b(no|not enough) information\b|\bcannot (be )?(answer|determine)|\b(don't|do not) know\b"
+    r"|\bnot (mentioned|specified|provided|stated)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    text: str
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    abstained: bool
+
+
+def is_abstention(text: str) -> bool:
+    return bool(_ABSTAIN.search(text))
+
+
+def support(sentence: str, evidence: Evidence) -> float:
+    return overlap(content_words(sentence), set(content_words(evidence.text + " " + evidence.passage.title)))
+
+
+def check(raw: str, evidence: Sequence[Evidence]) -> CheckedAnswer:
+    by_number = {ev.number: ev for ev in evidence}
+    parts = _split(raw)
+    if is_abstention(" ".join(p for p, _ in parts)) or not evidence:
+        text = " ".join(p for p, _ in parts) or raw.strip()
+        return CheckedAnswer(text, (AnswerSentence(text, (), True),), (), True)
+    if not parts:
+        parts = [_fallback(evidence)]
+
+    numbering: dict[int, int] = {}  # evidence number -> citation number
+    cited_sentences: dict[int, list[int]] = {}
+    sentences = []
+    for index, (sentence, markers) in enumerate(parts):
+        chosen = _choose(sentence, [by_number[m] for m in markers if m in by_number], evidence)
+        numbers = []
+        for ev in chosen:
+            numbers.append(numbering.setdefault(ev.number, len(numbering) + 1))
+            cited_sentences.setdefault(ev.number, []).append(index)
+        sentences.append(AnswerSentence(sentence, tuple(numbers), bool(chosen)))
+    citations = tuple(
+        Citation(numbering[n], by_number[n].passage, by_number[n].start, by_number[n].end,
+                 tuple(cited_sentences[n]))
+        for n in sorted(numbering, key=numbering.get)
+    )
+    text = " ".join(_with_markers(s) for s in sentences)
+    return CheckedAnswer(text, tuple(sentences), citations, False)
+
+
+def _with_markers(sentence: AnswerSentence) -> str:
+    """Markers go before the closing punctuation: "... Tencent [1]."."""
+    markers = "".join(f"[{n}]" for n in sentence.citations)
+    if not markers:
+        return sentence.text
+    body = sentence.text.rstrip()
+    end = len(body)
+    while end > 0 and body[end - 1] in ".!?\"'”’)":
+        end -= 1
+    return f"{body[:end]} {markers}{body[end:]}"
+
+
+def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
+    """Keep marked evidence that supports the sentence; else the best that does; else none."""
+    words = content_words(sentence)
+    if not words:  # nothing to check ("Yes.", a bare number): trust the model's markers
+        return marked
+    kept = [ev for ev in marked if support(sentence, ev) >= SUPPORT]
+    if kept:
+        return list(dict.fromkeys(kept))
+    best = max(evidence, key=lambda ev: support(sentence, ev))
+    return [best] if support(sentence, best) >= SUPPORT else []
+
+
+def _split(raw: str) -> list[tuple[str, list[int]]]:
+    """Answer sentences without markers, each with the marker numbers that followed it."""
+    out: list[tuple[str, list[int]]] = []
+    for start, end in sentence_spans(raw.strip()):
+        piece = raw.strip()[start:end]
+        numbers = [int(n) for group in _MARKER.findall(piece) for n in re.split(r"\s*,\s*", group)]
+        text = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", piece)).strip()
+        if not re.search(r"\w", text):
+            if out:  # a marker-only fragment ("... R&D. [1]") belongs to the sentence before it
+                out[-1][1].extend(numbers)
+            continue
+        out.append((text, numbers))
+    return out
+
+
+def _fallback(evidence: Sequence[Evidence]) -> tuple[str, list[int]]:
+    """When the model gave only markers, quote the strongest evidence instead of an empty answer."""
+    best = evidence[0]
+    return (f'According to "{best.passage.title}": {best.text}', [best.number])

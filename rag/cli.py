@@ -1,0 +1,190 @@
+"""The `newsrag` command line: add, remove, list, ask (and the subcommands other modules add).
+
+This is the entry point: it builds the settings from flags, the config file and the environment,
+wires the app, and is one of the two places (with the UI) where errors become user messages.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from rag.errors import NewsragError
+from rag.settings import RETRIEVERS, Settings, load_settings
+
+# (name, module, function): each function registers one subcommand on the subparsers object.
+# Imported only when the parser is built, and those modules import nothing heavy at the top.
+EXTRA_COMMANDS: list[tuple[str, str]] = [
+
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(
+            os.environ,
+            args.config,
+            data_dir=args.data_dir,
+            model=args.model,
+            top_k=getattr(args, "top_k", None),
+            retriever=getattr(args, "retriever", None),
+        )
+        return int(args.handler(args, settings) or 0)
+    except NewsragError as exc:
+        print(f"newsrag: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsrag: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsrag", description="Ask questions about your news, offline, with citations.")
+    parser.add_argument("--data-dir", type=Path, help="where the index lives (default: your user data folder; NEWSRAG_DATA_DIR)")
+    parser.add_argument("--config", type=Path, help="a TOML settings file (NEWSRAG_CONFIG)")
+    parser.add_argument("--model", help="qwen2.5-1.5b (default), smollm2-135m, or a path to any GGUF file")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    add = sub.add_parser("add", help="add files or folders (.txt .md .html .jsonl .pdf)")
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--json", action="store_true", help="print the report as JSON")
+    add.set_defaults(handler=cmd_add)
+
+    rm = sub.add_parser("remove", help="remove documents by id")
+    rm.add_argument("ids", nargs="+")
+    rm.set_defaults(handler=cmd_remove)
+
+    ls = sub.add_parser("list", help="list the indexed documents")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=cmd_list)
+
+    ask = sub.add_parser("ask", help="ask a question; the answer streams, then its sources")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead")
+    add_retrieval_options(ask)
+    ask.set_defaults(handler=cmd_ask)
+
+    for module_name, function in EXTRA_COMMANDS:
+        module = __import__(module_name, fromlist=[function])
+        getattr(module, function)(sub)
+    return parser
+
+
+def add_retrieval_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--top-k", type=int, help="passages to retrieve")
+    parser.add_argument("--retriever", choices=RETRIEVERS, help="hybrid (default), dense or keyword")
+
+
+def open_app(settings: Settings, *, seed: bool = True):
+    """Wire the app and, on a new data directory, index the shipped corpus first."""
+    from rag.wiring import build
+
+    app = build(settings)
+    if seed:
+        report = app.index_shipped_corpus(_progress("indexing corpus/"))
+        if report is not None:
+            _close_progress()
+            for error in report.errors:
+                print(f"newsrag: skipped {error}", file=sys.stderr)
+    return app
+
+
+def cmd_add(args, settings: Settings) -> int:
+    app = open_app(settings)
+    report = app.ingestor.add(args.paths, _progress("adding"))
+    _close_progress()
+    if args.json:
+        print(json.dumps({
+            "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+            "duplicates": [{"id": a, "duplicate_of": b} for a, b in report.duplicates],
+            "errors": [str(e) for e in report.errors], "chunks": report.chunks,
+            "embedded": report.embedded, "seconds": round(report.seconds, 3),
+        }, indent=2))
+    else:
+        print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+              f"duplicates {len(report.duplicates)}, errors {len(report.errors)}; "
+              f"{report.chunks} chunks ({report.embedded} embedded) in {report.seconds:.1f}s")
+        for doc_id, twin in report.duplicates:
+            print(f"  skipped {doc_id}: same content as {twin}")
+    for error in report.errors:
+        print(f"newsrag: error: {error}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    app = open_app(settings, seed=False)
+    missing = [doc_id for doc_id in args.ids if not app.ingestor.remove(doc_id)]
+    for doc_id in missing:
+        print(f"newsrag: error: no document with id {doc_id!r}", file=sys.stderr)
+    print(f"removed {len(args.ids) - len(missing)}")
+    return 1 if missing else 0
+
+
+def cmd_list(args, settings: Settings) -> int:
+    app = open_app(settings)
+    docs = app.store.documents()
+    if args.json:
+        print(json.dumps([{"id": d.id, "title": d.title, "published": d.published, "url": d.url,
+                           "source": d.source, "chunks": d.chunks} for d in docs], indent=2))
+        return 0
+    for d in docs:
+        print(f"{d.id}\t{d.published or '-':10}\t{d.chunks:4d} chunks\t{d.title}")
+    print(f"{len(docs)} documents, {sum(d.chunks for d in docs)} chunks")
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from rag.render import answer_json, sources_text
+    from rag.records import Answer
+
+    app = open_app(settings)
+    answer = None
+    streamed = []
+    for item in app.pipeline.stream(args.question):
+        if isinstance(item, Answer):
+            answer = item
+        elif not args.json:
+            streamed.append(item)
+            print(item, end="", flush=True)
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
+        return 0
+    print()
+    if answer.text.strip() != "".join(streamed).strip():
+        print(f"\nChecked answer: {answer.text}")
+    print(sources_text(answer))
+    return 0
+
+
+_bar: list = []
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    def update(documents: int, chunks: int) -> None:
+        if not _bar:
+            from tqdm import tqdm
+
+            _bar.append(tqdm(desc=label, unit=" docs", file=sys.stderr, disable=None, leave=False))
+        bar = _bar[0]
+        bar.update(documents - bar.n)
+        bar.set_postfix(chunks=chunks, refresh=False)
+
+    return update
+
+
+def _close_progress() -> None:
+    while _bar:
+        _bar.pop().close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

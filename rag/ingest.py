@@ -1,0 +1,144 @@
+"""Add documents to the store: load, skip what is already there, chunk, embed, write.
+
+Documents stream through in batches sized for the embedder, so memory stays flat however large
+the input. Each batch is one SQLite transaction, so a killed process loses at most the batch in
+flight, and running the same `add` again skips every document already committed (same id and
+content hash). An edited document replaces its chunks, re-embedding only chunks whose text
+changed. Bad files are reported in the result and never stop the batch.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from index.store import PreparedDocument, Store
+from rag.chunking import Chunker
+from rag.embedding import Embedder
+from rag.errors import InputError
+from rag.loaders import load_paths
+from rag.records import Document
+
+ProgressFn = Callable[[int, int], None]  # (documents seen, chunks embedded)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped id, existing id)
+    errors: list[InputError] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def documents(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged) + len(self.duplicates)
+
+
+def content_hash(doc: Document) -> str:
+    h = hashlib.sha256()
+    for part in (doc.title, doc.url or "", doc.published or "", doc.text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Ingestor:
+    def __init__(self, store: Store, embedder: Embedder, chunker: Chunker, *, max_bytes: int,
+                 batch_chunks: int = 256) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.max_bytes = max_bytes
+        self.batch_chunks = batch_chunks
+
+    def add(self, paths: Iterable[Path], progress: ProgressFn | None = None) -> IngestReport:
+        report = IngestReport()
+        started = time.perf_counter()
+        pending: list[tuple[Document, str, bool]] = []  # (doc, hash, replaces an old version)
+        pending_chunks = 0
+        seen_ids: dict[str, str] = {}
+        seen_hashes: dict[str, str] = {}
+        for item in load_paths(paths, self.max_bytes):
+            if isinstance(item, InputError):
+                report.errors.append(item)
+            else:
+                pending_chunks += self._consider(item, report, pending, seen_ids, seen_hashes)
+            if pending_chunks >= self.batch_chunks:
+                self._flush(pending, report)
+                pending, pending_chunks = [], 0
+            if progress:
+                progress(report.documents + len(report.errors) + len(pending), report.embedded)
+        self._flush(pending, report)
+        if report.added or report.updated:
+            self.store.save_vectors()
+        report.seconds = time.perf_counter() - started
+        if progress:
+            progress(report.documents + len(report.errors), report.embedded)
+        return report
+
+    def remove(self, doc_id: str) -> bool:
+        removed = self.store.remove(doc_id)
+        if removed:
+            self.store.save_vectors()
+        return removed
+
+    def _consider(self, doc: Document, report: IngestReport, pending: list,
+                  seen_ids: dict[str, str], seen_hashes: dict[str, str]) -> int:
+        """Queue a document unless it is already stored; returns an estimate of its chunks."""
+        if doc.id in seen_ids:
+            report.errors.append(InputError(doc.source, f"document id {doc.id!r} was already given by {seen_ids[doc.id]}"))
+            return 0
+        seen_ids[doc.id] = doc.source
+        digest = content_hash(doc)
+        old_hash = self.store.content_hash(doc.id)
+        if old_hash == digest:
+            report.unchanged.append(doc.id)
+            return 0
+        twin = seen_hashes.get(digest) or self.store.find_by_hash(digest)
+        if twin is not None and twin != doc.id:
+            report.duplicates.append((doc.id, twin))
+            return 0
+        seen_hashes[digest] = doc.id
+        pending.append((doc, digest, old_hash is not None))
+        return max(1, len(doc.text) // max(1, self.chunker.size - self.chunker.overlap))
+
+    def _flush(self, pending: list[tuple[Document, str, bool]], report: IngestReport) -> None:
+        if not pending:
+            return
+        plans = []
+        texts: list[str] = []
+        for doc, digest, replaces in pending:
+            chunks = self.chunker.split(doc)
+            hashes = tuple(_text_hash(c.text) for c in chunks)
+            reuse = self.store.embeddings_by_text_hash(doc.id) if replaces else {}
+            slots = []
+            for chunk, h in zip(chunks, hashes):
+                if h in reuse:
+                    slots.append(reuse[h])
+                else:
+                    slots.append(len(texts))
+                    texts.append(chunk.text)
+            plans.append((doc, digest, replaces, tuple(chunks), hashes, slots))
+        fresh = self.embedder.embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        batch = []
+        for doc, digest, replaces, chunks, hashes, slots in plans:
+            rows = [fresh[s] if isinstance(s, int) else s for s in slots]
+            embeddings = np.vstack(rows) if rows else np.zeros((0, fresh.shape[1] if fresh.size else 0), np.float32)
+            batch.append(PreparedDocument(doc, digest, chunks, embeddings, hashes))
+        self.store.write(batch)
+        for doc, _, replaces, chunks, _, _ in plans:
+            (report.updated if replaces else report.added).append(doc.id)
+            report.chunks += len(chunks)
+        report.embedded += len(texts)

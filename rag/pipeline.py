@@ -1,0 +1,81 @@
+"""Answer one question: retrieve, pick evidence, generate, check citations.
+
+`Pipeline.stream` yields answer tokens as the model writes them, then one final `Answer` with the
+checked text, citations and timings. When the best evidence is too weak (its cosine similarity to
+the question is under ``min_evidence``), no model is called: the answer says the corpus does not
+cover the question. Follow-up questions are searched together with the previous question, so
+"and what does Beijing offer them?" finds the same story. Not here: wiring models to settings
+(rag.wiring), or presenting the answer (CLI, UI).
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterator, Sequence
+
+from rag.citations import check
+from rag.embedding import Embedder
+from rag.evidence import select_evidence
+from rag.generation import Generator
+from rag.prompt import NOT_COVERED, build_messages
+from rag.records import Answer, AnswerSentence, Passage
+from rag.retrieval import Retriever
+
+History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
+
+
+class Pipeline:
+    def __init__(self, retriever: Retriever, embedder: Embedder, generator: Callable[[], Generator], *,
+                 min_evidence: float, context_chars: int, model_name: str = "") -> None:
+        self.retriever = retriever
+        self.embedder = embedder
+        # A callable, so that the model loads on the first question that needs it, not before.
+        self._generator = generator
+        self.min_evidence = min_evidence
+        self.context_chars = context_chars
+        self.model_name = model_name
+
+    def ask(self, question: str, history: History = (), **options) -> Answer:
+        answer = None
+        for item in self.stream(question, history, **options):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: History = (), *, top_k: int | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        started = time.perf_counter()
+        search_text = question if not history else f"{history[-1][0]} {question}"
+        query_vector = self.embedder.embed([search_text])[0]
+        passages = self.retriever.retrieve(search_text, top_k=top_k, mode=mode, query_vector=query_vector)
+        retrieved_at = time.perf_counter()
+        timings = {"retrieval": retrieved_at - started}
+
+        if self._too_weak(passages):
+            timings["first_token"] = timings["total"] = time.perf_counter() - started
+            yield NOT_COVERED
+            yield Answer(question, NOT_COVERED, (AnswerSentence(NOT_COVERED, (), True),), (),
+                         tuple(passages), True, timings, 0, self.model_name)
+            return
+
+        evidence = select_evidence(search_text, query_vector, passages, self.embedder, self.context_chars)
+        messages = build_messages(question, evidence, history)
+        timings["prompt_ready"] = time.perf_counter() - started
+        pieces: list[str] = []
+        for piece in self._generator().stream(messages):
+            if not pieces:
+                timings["first_token"] = time.perf_counter() - started
+            pieces.append(piece)
+            yield piece
+        timings.setdefault("first_token", time.perf_counter() - started)
+        checked = check("".join(pieces), evidence)
+        timings["total"] = time.perf_counter() - started
+        yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
+                     checked.abstained, timings, len(pieces), self.model_name)
+
+    def _too_weak(self, passages: Sequence[Passage]) -> bool:
+        scores = [p.dense_score for p in passages if p.dense_score is not None]
+        return not passages or (bool(scores) and max(scores) < self.min_evidence)

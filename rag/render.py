@@ -1,0 +1,52 @@
+"""Turn an `Answer` into text for a terminal or JSON for scripts.
+
+Presentation only: no checking or retrieval. The JSON form is a superset of the result format of
+the news-QA scorer (answer, abstained, citations, retrieved, latency_s).
+"""
+from __future__ import annotations
+
+import textwrap
+
+from rag.records import Answer, Passage
+
+
+def passage_json(p: Passage) -> dict:
+    return {"doc_id": p.doc_id, "chunk_id": p.chunk_id, "title": p.title, "published": p.published,
+            "url": p.url, "start": p.start, "end": p.end, "score": round(p.score, 6),
+            "dense_score": None if p.dense_score is None else round(p.dense_score, 4),
+            "keyword_rank": p.keyword_rank, "text": p.text}
+
+
+def answer_json(a: Answer) -> dict:
+    return {
+        "question": a.question,
+        "answer": a.text,
+        "abstained": a.abstained,
+        "sentences": [{"text": s.text, "citations": list(s.citations), "supported": s.supported} for s in a.sentences],
+        "citations": [{"number": c.number, "doc_id": c.passage.doc_id, "chunk_id": c.passage.chunk_id,
+                       "title": c.passage.title, "published": c.passage.published, "url": c.passage.url,
+                       "span": c.span, "span_start": c.span_start, "span_end": c.span_end,
+                       "text": c.passage.text} for c in a.citations],
+        "retrieved": [passage_json(p) for p in a.passages],
+        "timings": {k: round(v, 4) for k, v in a.timings.items()},
+        "latency_s": round(a.timings.get("total", 0.0), 4),
+        "tokens": a.tokens,
+        "model": a.model,
+    }
+
+
+def sources_text(a: Answer, width: int = 100) -> str:
+    if a.abstained or not a.citations:
+        unsupported = [s.text for s in a.sentences if not s.supported]
+        return "\n".join(f"(unsupported) {s}" for s in unsupported)
+    lines = []
+    unsupported = [s.text for s in a.sentences if not s.supported]
+    for s in unsupported:
+        lines.append(f"(no passage supports: {s})")
+    lines.append("Sources:")
+    for c in a.citations:
+        p = c.passage
+        facts = ", ".join(x for x in (p.published, p.url or p.source) if x)
+        lines.append(f"[{c.number}] {p.title}" + (f" ({facts})" if facts else ""))
+        lines.append(textwrap.indent(textwrap.fill(f"\u201c{c.span}\u201d", width - 4), "    "))
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""Small text helpers shared by evidence selection and citation checking.
+
+Sentence spans (with offsets, so a span can be highlighted in its passage) and content words
+(lower-cased, light plural stripping, stop words out) for lexical support checks. No NLP model.
+"""
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before white space
+# and a capital, digit or opening quote; or at a line break.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+STOP = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself just
+    me more most my no nor not now of off on once only or other our out over own said same says
+    she should so some such than that the their them then there these they this those through to
+    too under until up very was we were what when where which while who whom why will with would
+    you your week year years new one two""".split()
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank sentence in ``text``."""
+    spans = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words minus stop words, with a trailing plural 's' removed."""
+    words = []
+    for word in _WORD.findall(text.lower()):
+        if word in STOP or (len(word) < 2 and not word.isdigit()):
+            continue
+        words.append(stem(word))
+    return words
+
+
+def stem(word: str) -> str:
+    """Crude suffix stripping, enough to match "offers", "offered" and "offering"."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix) and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
+
+
+def overlap(words: list[str], other: str | set[str]) -> float:
+    """Share of ``words`` found in ``other`` (0 when ``words`` is empty)."""
+    if not words:
+        return 0.0
+    pool = other if isinstance(other, set) else set(content_words(other))
+    return sum(w in pool for w in words) / len(words)
