@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -159,10 +160,15 @@ def cmd_ask(args, settings: Settings) -> int:
         print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
         return 0
     print()
-    if answer.text.strip() != "".join(streamed).strip():
+    if _normalised(answer.text) != _normalised("".join(streamed)):
         print(f"\nChecked answer: {answer.text}")
     print(sources_text(answer))
     return 0
+
+
+def _normalised(text: str) -> str:
+    """Text without white space, for telling whether the checks changed more than spacing."""
+    return re.sub(r"\s+", "", re.sub(r"\s*(\[\d+\])\s*([.!?]?)", r"\2\1", text))
 
 
 _bar: list = []

@@ -37,7 +37,10 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self._load().get_sentence_embedding_dimension())
+        model = self._load()
+        # Renamed in sentence-transformers 6; the old name still works but warns.
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
@@ -62,6 +65,10 @@ class SentenceTransformerEmbedder:
                         f"sentence-transformers is not installed ({exc}): run scripts/install.sh"
                     ) from None
                 path = _model_path(self.name)
+                from transformers.utils import logging as hf_logging
+
+                # transformers 5 draws a "Loading weights" bar on every load; it is noise here.
+                hf_logging.disable_progress_bar()
                 try:
                     self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
                 except (OSError, ValueError) as exc:
