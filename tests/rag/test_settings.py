@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from rag.errors import ConfigError
+from rag.settings import load_settings
+
+
+def test_defaults_env_config_and_overrides_in_order(tmp_path: Path):
+    config = tmp_path / "newsrag.toml"
+    config.write_text('top_k = 7\nretriever = "dense"\nchunk_size = 600\n')
+    env = {"NEWSRAG_TOP_K": "9", "NEWSRAG_DATA_DIR": str(tmp_path / "d")}
+    s = load_settings(env, config, retriever="keyword")
+    assert s.chunk_size == 600          # config file over default
+    assert s.top_k == 9                 # environment over config file
+    assert s.retriever == "keyword"     # explicit override over everything
+    assert s.data_dir == tmp_path / "d"
+    assert s.db_path == tmp_path / "d" / "newsrag.db"
+
+
+def test_settings_are_frozen(tmp_path: Path):
+    s = load_settings({}, data_dir=tmp_path)
+    with pytest.raises(Exception):
+        s.top_k = 3  # type: ignore[misc]
+
+
+def test_config_file_in_data_dir_is_found(tmp_path: Path):
+    (tmp_path / "config.toml").write_text("[newsrag]\ntop_k = 4\n")
+    assert load_settings({"NEWSRAG_DATA_DIR": str(tmp_path)}).top_k == 4
+
+
+@pytest.mark.parametrize(
+    "env, fragment",
+    [
+        ({"NEWSRAG_TOP_K": "many"}, "'many'"),
+        ({"NEWSRAG_RETRIEVER": "magic"}, "'magic'"),
+        ({"NEWSRAG_CHUNK_OVERLAP": "5000"}, "5000"),
+        ({"NEWSRAG_NO_SUCH_THING": "1"}, "NEWSRAG_NO_SUCH_THING"),
+        ({"NEWSRAG_AUTH": "nopassword"}, "nopassword"),
+    ],
+)
+def test_bad_values_are_named(tmp_path: Path, env, fragment):
+    with pytest.raises(ConfigError) as info:
+        load_settings({"NEWSRAG_DATA_DIR": str(tmp_path), **env})
+    assert fragment in str(info.value)
+
+
+def test_bad_config_file_names_the_file(tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("top_k = [")
+    with pytest.raises(ConfigError, match="bad.toml"):
+        load_settings({}, bad, data_dir=tmp_path)
