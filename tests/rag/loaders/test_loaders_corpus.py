@@ -1,0 +1,26 @@
+"""The shared benchmark corpus loads completely, with the ids and fields it was written with."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.loaders import load_paths
+from rag.records import Document
+
+CORPUS = Path("/work/shared/bench/rtqa-small/corpus.jsonl")
+
+
+@pytest.mark.skipif(not CORPUS.is_file(), reason=f"{CORPUS} is not present")
+def test_rtqa_small_corpus_loads_in_full() -> None:
+    with CORPUS.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    items = list(load_paths([CORPUS], max_bytes=50 * 1024 * 1024))
+    assert all(isinstance(i, Document) for i in items), [str(i) for i in items if not isinstance(i, Document)][:5]
+    assert len(items) == len(rows) == 499
+    assert [d.id for d in items] == [r["id"] for r in rows]
+    for doc, row in zip(items, rows):
+        assert (doc.title, doc.url, doc.published) == (row["title"], row["url"], row["published"])
+        assert doc.text.split() == row["text"].split()  # only whitespace normalisation may differ
+    assert items[0].source == f"{CORPUS}:1"

@@ -1,0 +1,192 @@
+"""Hostile input: whatever bytes a file holds, the loaders yield clean Documents or InputErrors.
+
+Property-based (hypothesis) over arbitrary bytes, mixed encodings, JSON-ish lines and nested
+markup, plus fixed cases for huge lines and 10,000 nested ``<div>``. Example counts are kept
+small so the file runs in seconds; a SIGALRM guard turns a hang into a failure.
+"""
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rag.errors import InputError
+from rag.loaders import MB, load_paths
+from rag.records import Document
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HANG_SECONDS = 60
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@pytest.fixture(autouse=True)
+def fail_on_hang() -> Iterator[None]:
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError(f"loader still running after {HANG_SECONDS} s")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(HANG_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def check_clean(items: list[Document | InputError], path: Path) -> None:
+    """Every item is a Document with clean text and fields, or an InputError naming the file."""
+    for item in items:
+        if isinstance(item, InputError):
+            assert item.path == str(path) and str(item).startswith(str(path))
+            assert item.line is None or item.line >= 1
+            continue
+        assert isinstance(item, Document)
+        for value in (item.id, item.title, item.text, item.source, item.url or "", item.published or ""):
+            assert isinstance(value, str)
+            value.encode("utf-8")  # no lone surrogates
+            assert not _UNCLEAN.search(value), repr(value)
+        assert item.text and item.text == item.text.strip("\n")
+        assert item.id and item.title
+        assert all(line == line.rstrip() for line in item.text.split("\n"))
+
+
+def load_file(path: Path, data: bytes, max_bytes: int = 100_000) -> list[Document | InputError]:
+    path.write_bytes(data)
+    items = list(load_paths([path], max_bytes))
+    check_clean(items, path)
+    return items
+
+
+@FUZZ
+@given(data=st.binary(max_size=2000), suffix=st.sampled_from([".txt", ".md", ".html", ".htm", ".jsonl", ".pdf"]))
+def test_arbitrary_bytes(workdir: Path, data: bytes, suffix: str) -> None:
+    items = load_file(workdir / f"any{suffix}", data)
+    if suffix != ".jsonl":
+        assert len(items) == 1
+
+
+ENCODINGS = ["utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16", "shift_jis", "koi8-r"]
+
+
+@st.composite
+def mixed_encodings(draw: st.DrawFn) -> bytes:
+    """Pieces of text, each encoded differently, glued together (a file edited by several tools)."""
+    pieces = draw(st.lists(st.tuples(st.text(max_size=60), st.sampled_from(ENCODINGS)), min_size=1, max_size=6))
+    return b"\n".join(text.encode(enc, errors="replace") for text, enc in pieces)
+
+
+@FUZZ
+@given(data=mixed_encodings(), suffix=st.sampled_from([".txt", ".md", ".html", ".jsonl"]))
+def test_mixed_encodings(workdir: Path, data: bytes, suffix: str) -> None:
+    load_file(workdir / f"mixed{suffix}", data)
+
+
+@FUZZ
+@given(text=st.text(min_size=1, max_size=300))
+def test_any_utf8_text_file_loads_or_is_empty(workdir: Path, text: str) -> None:
+    """Valid UTF-8 without NUL always loads, unless nothing printable is left."""
+    data = text.encode("utf-8", errors="surrogatepass").replace(b"\x00", b"")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # surrogates are not UTF-8: covered by the arbitrary-bytes test
+    [item] = load_file(workdir / "valid.txt", data)
+    if isinstance(item, InputError):
+        assert item.problem in ("file is empty", "file is UTF-16, not UTF-8: save it as UTF-8") or "front matter" in item.problem
+
+
+FRONT_MATTER_LINE = st.one_of(
+    st.tuples(st.sampled_from(["id", "title", "url", "source", "date", "published", "tags", "Title"]), st.text(max_size=30))
+    .map(lambda kv: f"{kv[0]}: {kv[1]}"),
+    st.text(max_size=30),
+)
+
+
+@FUZZ
+@given(lines=st.lists(FRONT_MATTER_LINE, max_size=8), body=st.text(max_size=100), close=st.sampled_from(["---", "...", ""]))
+def test_front_matter(workdir: Path, lines: list[str], body: str, close: str) -> None:
+    raw = "\n".join(["---", *lines, close, body])
+    [item] = load_file(workdir / "front.md", raw.encode("utf-8", errors="replace"))
+    if isinstance(item, InputError) and item.line is not None:
+        # errors point into the front matter (a drawn "line" may itself hold newlines)
+        assert 2 <= item.line <= 1 + sum(line.count("\n") + 1 for line in lines)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+ROWS = st.one_of(
+    st.fixed_dictionaries(
+        {"text": st.text(max_size=80)},
+        optional={"id": JSON_VALUES, "title": JSON_VALUES, "url": JSON_VALUES, "published": JSON_VALUES},
+    ).map(json.dumps),
+    JSON_VALUES.map(json.dumps),
+    st.text(max_size=40),
+)
+
+
+@FUZZ
+@given(rows=st.lists(ROWS, max_size=12))
+def test_jsonl_gives_exactly_one_item_per_non_blank_line(workdir: Path, rows: list[str]) -> None:
+    data = "\n".join(r.replace("\n", " ").replace("\r", " ") for r in rows).encode("utf-8", errors="surrogatepass")
+    path = workdir / "rows.jsonl"
+    items = load_file(path, data)
+    non_blank = [i for i, line in enumerate(data.split(b"\n"), 1) if line.strip()]
+    if not non_blank:
+        assert [str(i) for i in items] == [f"{path}: file is empty"]
+        return
+    if any(isinstance(i, InputError) and i.line is None for i in items):
+        return  # a file-level refusal (e.g. a NUL in the first 8 KB)
+    lines = [i.line if isinstance(i, InputError) else int(i.source.rsplit(":", 1)[1]) for i in items]
+    assert lines == non_blank
+
+
+@FUZZ
+@given(
+    tags=st.lists(st.sampled_from(["div", "p", "span", "table", "tr", "td", "ul", "li", "b", "article", "script"]), max_size=300),
+    words=st.text(max_size=100),
+    close=st.booleans(),
+)
+def test_nested_html(workdir: Path, tags: list[str], words: str, close: bool) -> None:
+    markup = "".join(f"<{t}>" for t in tags) + words + ("".join(f"</{t}>" for t in reversed(tags)) if close else "")
+    load_file(workdir / "nested.html", markup.encode("utf-8", errors="replace"))
+
+
+@pytest.mark.parametrize("depth", [10_000, 100_000])
+def test_deeply_nested_divs(workdir: Path, depth: int) -> None:
+    markup = "<html><body>" + "<div>" * depth + "<p>Deep paragraph text.</p>" + "</div>" * depth + "</body></html>"
+    start = time.monotonic()
+    [item] = load_file(workdir / "deep.html", markup.encode())
+    assert time.monotonic() - start < 20
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".jsonl"])
+def test_one_huge_line(workdir: Path, suffix: str) -> None:
+    """A 4 MB single line: loaded (within the limit) or refused, in reasonable time."""
+    body = ("lorem ipsum dolor " * 250_000)[:4_000_000]
+    data = (json.dumps({"text": body}) if suffix == ".jsonl" else f"<p>{body}</p>" if suffix == ".html" else body).encode()
+    start = time.monotonic()
+    [item] = load_file(workdir / f"huge{suffix}", data, max_bytes=8_000_000)
+    assert time.monotonic() - start < 30
+    if suffix != ".html":  # trafilatura may refuse a single 4 MB paragraph; the others must not
+        assert isinstance(item, Document) and len(item.text) == len(body.rstrip())
+    [refused] = load_file(workdir / f"huge{suffix}", data, max_bytes=MB)
+    assert isinstance(refused, InputError) and "over the 1 MB limit" in str(refused)
