@@ -26,3 +26,22 @@ def make_app(settings):
 
     return make
 
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory) -> Path:
+    """One model cache for the whole run, so the 1.1 GB default model is assembled once."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def real_app_factory(model_cache_dir, tmp_path_factory):
+    """Build apps with the real embedder and a real GGUF model on a fresh data directory."""
+    from rag.wiring import build
+
+    def make(model: str = "smollm2-135m", **changes):
+        data = tmp_path_factory.mktemp("data")
+        s = load_settings({}, data_dir=data, cache_dir=model_cache_dir, model=model, **changes)
+        return build(s)
+
+    return make
