@@ -65,11 +65,18 @@ class Pipeline:
         messages = build_messages(question, evidence, history)
         timings["prompt_ready"] = time.perf_counter() - started
         pieces: list[str] = []
-        for piece in self._generator().stream(messages):
-            if not pieces:
-                timings["first_token"] = time.perf_counter() - started
-            pieces.append(piece)
-            yield piece
+        tokens = iter(self._generator().stream(messages))
+        try:
+            for piece in tokens:
+                if not pieces:
+                    timings["first_token"] = time.perf_counter() - started
+                pieces.append(piece)
+                yield piece
+        finally:
+            # If our consumer stops early, release the model's lock now rather than at GC.
+            close = getattr(tokens, "close", None)
+            if close is not None:
+                close()
         timings.setdefault("first_token", time.perf_counter() - started)
         checked = check("".join(pieces), evidence)
         timings["total"] = time.perf_counter() - started
