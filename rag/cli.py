@@ -19,6 +19,8 @@ from rag.settings import RETRIEVERS, Settings, load_settings
 # (name, module, function): each function registers one subcommand on the subparsers object.
 # Imported only when the parser is built, and those modules import nothing heavy at the top.
 EXTRA_COMMANDS: list[tuple[str, str]] = [
+    ("ui.cli", "register"),
+    ("rag.eval.cli", "register"),
 
 ]
 
@@ -72,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object instead")
     add_retrieval_options(ask)
     ask.set_defaults(handler=cmd_ask)
+
+    chk = sub.add_parser("check", help="verify the store; --repair rebuilds the keyword and vector indexes")
+    chk.add_argument("--repair", action="store_true")
+    chk.set_defaults(handler=cmd_check)
 
     for module_name, function in EXTRA_COMMANDS:
         module = __import__(module_name, fromlist=[function])
@@ -169,6 +175,20 @@ def cmd_ask(args, settings: Settings) -> int:
 def _normalised(text: str) -> str:
     """Text without white space, for telling whether the checks changed more than spacing."""
     return re.sub(r"\s+", "", re.sub(r"\s*(\[\d+\])\s*([.!?]?)", r"\2\1", text))
+
+
+def cmd_check(args, settings: Settings) -> int:
+    from index.check import check_store
+
+    app = open_app(settings, seed=False)
+    report = check_store(app.store, repair=args.repair)
+    print(f"{report.documents} documents, {report.chunks} chunks, {report.vectors} vectors")
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    for fix in report.repaired:
+        print(f"repaired: {fix}")
+    print("ok" if report.ok else "problems remain" + ("" if args.repair else " (try --repair)"))
+    return 0 if report.ok else 1
 
 
 _bar: list = []

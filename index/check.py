@@ -1,0 +1,97 @@
+"""Verify a store and repair what can be derived.
+
+What cannot be derived (documents, chunks, their offsets and embeddings) is only checked: a bad
+row is reported with the document to re-add. What can be derived (the FTS5 keyword table and the
+FAISS index) is rebuilt from it when ``repair`` is set. Used by `newsrag check`.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import sync
+from index.store import Store
+from index.vectors import VectorFileError, VectorIndex
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    documents: int
+    chunks: int
+    vectors: int
+    problems: tuple[str, ...]
+    repaired: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems or len(self.repaired) == len(self.problems)
+
+
+def check_store(store: Store, repair: bool = False) -> CheckReport:
+    problems: list[str] = []
+    repaired: list[str] = []
+    conn = store.conn
+
+    (integrity,) = conn.execute("PRAGMA integrity_check").fetchone()
+    if integrity != "ok":
+        problems.append(f"SQLite integrity check failed: {integrity} (restore {store.db_path} from a backup)")
+
+    try:
+        # rank=1 makes FTS5 compare the index with the chunks table too, not only with itself.
+        conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"keyword index does not match the chunks: {exc}")
+        if repair:
+            conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+            repaired.append("rebuilt the keyword index from the chunks")
+
+    width = store.dim * 4
+    bad_docs: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for doc_id, start, end, text, size in conn.execute(
+        'SELECT c.doc_id, c.start, c."end", c.text, length(c.embedding) FROM chunks c ORDER BY c.doc_id'
+    ):
+        if doc_id not in texts:
+            texts = {doc_id: store.document_text(doc_id) or ""}
+        if size != width:
+            bad_docs.setdefault(doc_id, f"an embedding of {size} bytes, expected {width}")
+        elif texts[doc_id][start:end] != text:
+            bad_docs.setdefault(doc_id, f"chunk text does not match the document at {start}:{end}")
+    for doc_id, why in bad_docs.items():
+        problems.append(f"document {doc_id!r}: {why} (remove it and add it again)")
+    for (doc_id,) in conn.execute(
+        "SELECT id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id)"
+    ):
+        problems.append(f"document {doc_id!r} has no chunks (remove it and add it again)")
+
+    vectors = _check_vectors(store, problems, repaired, repair, skip=bool(bad_docs))
+    docs, chunks = store.counts()
+    return CheckReport(docs, chunks, vectors, tuple(problems), tuple(repaired))
+
+
+def _check_vectors(store: Store, problems: list[str], repaired: list[str], repair: bool, skip: bool) -> int:
+    """The saved FAISS file, caught up with SQLite, must hold exactly SQLite's chunk ids."""
+    if skip:  # embeddings of the wrong size cannot go into an index: fix the rows first
+        return 0
+    conn = store.conn
+    try:
+        index = VectorIndex.load(store.faiss_path, store.dim)
+        sync.catch_up(conn, index)
+        db_ids = np.fromiter((r[0] for r in conn.execute("SELECT id FROM chunks")), dtype=np.int64)
+        have = index.ids()
+        if len(have) != len(db_ids) or not np.array_equal(np.sort(have), np.sort(db_ids)):
+            raise VectorFileError(f"{store.faiss_path}: holds {len(have)} vectors for {len(db_ids)} chunks")
+        return index.count
+    except VectorFileError as exc:
+        if not store.faiss_path.exists() and store.counts()[1] == 0:
+            return 0  # an empty store needs no file
+        problems.append(f"vector index: {exc}")
+        if repair:
+            index = VectorIndex.empty(store.dim)
+            sync.reconcile(conn, index)
+            sync.save(conn, index, store.faiss_path)
+            repaired.append(f"rebuilt {store.faiss_path.name} from SQLite ({index.count} vectors)")
+            return index.count
+        return 0
