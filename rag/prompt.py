@@ -40,10 +40,17 @@ def build_messages(question: str, evidence: Sequence[Evidence],
         messages.append({"role": "user", "content": asked})
         messages.append({"role": "assistant", "content": _MARKER.sub("", answered).strip()})
     blocks = []
+    seen: dict[str, int] = {}
     for ev in evidence:
-        facts = [f'n="{ev.number}"', f'title="{quote(ev.passage.title)[:160]}"']
-        if ev.passage.published:
-            facts.append(f'date="{ev.passage.published[:10]}"')
+        facts = [f'n="{ev.number}"']
+        if ev.passage.doc_id in seen:
+            # Every prompt token costs time on a CPU: name an article once, then refer to it.
+            facts.append(f'article="same as {seen[ev.passage.doc_id]}"')
+        else:
+            seen[ev.passage.doc_id] = ev.number
+            facts.append(f'title="{quote(ev.passage.title)[:160]}"')
+            if ev.passage.published:
+                facts.append(f'date="{ev.passage.published[:10]}"')
         blocks.append(f"<passage {' '.join(facts)}>\n{quote(ev.text)}\n</passage>")
     content = "\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
     messages.append({"role": "user", "content": content})
