@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask a question; the answer streams, then its sources")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead")
+    ask.add_argument("--as-of", type=iso_date, help="answer about the news as of this date (YYYY-MM-DD)")
     add_retrieval_options(ask)
     ask.set_defaults(handler=cmd_ask)
 
@@ -83,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         module = __import__(module_name, fromlist=[function])
         getattr(module, function)(sub)
     return parser
+
+
+def iso_date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def add_retrieval_options(parser: argparse.ArgumentParser) -> None:
@@ -155,7 +164,7 @@ def cmd_ask(args, settings: Settings) -> int:
     app = open_app(settings)
     answer = None
     streamed = []
-    for item in app.pipeline.stream(args.question):
+    for item in app.pipeline.stream(args.question, as_of=args.as_of):
         if isinstance(item, Answer):
             answer = item
         elif not args.json:

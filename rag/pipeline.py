@@ -43,14 +43,19 @@ class Pipeline:
         return answer
 
     def stream(self, question: str, history: History = (), *, top_k: int | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
+               mode: str | None = None, as_of: str | None = None) -> Iterator[str | Answer]:
+        """Tokens as they are generated, then the checked `Answer`.
+
+        ``as_of`` (ISO date) answers about the news as of that day (see `Retriever.retrieve`).
+        """
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
         started = time.perf_counter()
         search_text = question if not history else f"{history[-1][0]} {question}"
         query_vector = self.embedder.embed([search_text])[0]
-        passages = self.retriever.retrieve(search_text, top_k=top_k, mode=mode, query_vector=query_vector)
+        passages = self.retriever.retrieve(search_text, top_k=top_k, mode=mode, query_vector=query_vector,
+                                           as_of=as_of)
         retrieved_at = time.perf_counter()
         timings = {"retrieval": retrieved_at - started}
 

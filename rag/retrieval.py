@@ -8,6 +8,7 @@ can judge how strong the evidence is on one scale. Not here: choosing sentences 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Sequence
 
 import numpy as np
@@ -16,6 +17,10 @@ from index.store import Store
 from rag.embedding import Embedder
 from rag.records import Passage
 from rag.settings import RETRIEVERS
+
+# News asked "as of" a day may cite reports dated a few days later (updates, time zones).
+AS_OF_GRACE_DAYS = 7
+AGE_HALF_DAYS = 60
 
 
 class Retriever:
@@ -31,8 +36,12 @@ class Retriever:
         self.rrf_k = rrf_k
 
     def retrieve(self, query: str, top_k: int | None = None, mode: str | None = None,
-                 query_vector: np.ndarray | None = None) -> list[Passage]:
-        """The best ``top_k`` passages for ``query``, best first."""
+                 query_vector: np.ndarray | None = None, as_of: str | None = None) -> list[Passage]:
+        """The best ``top_k`` passages for ``query``, best first.
+
+        ``as_of`` (an ISO date) asks about the news as of that day: articles published more than
+        a week later are left out, and older ones rank a little lower the older they are.
+        """
         k = top_k or self.top_k
         mode = mode or self.mode
         if mode not in RETRIEVERS:
@@ -43,6 +52,9 @@ class Retriever:
         dense = self.store.dense_search(query_vector, pool) if mode != "keyword" else []
         keyword = self.store.keyword_search(query, pool) if mode != "dense" else []
         ranked = _fuse(dense, keyword, self.rrf_k) if mode == "hybrid" else (dense or keyword)
+        if as_of:
+            pool_passages = self.store.passages([chunk_id for chunk_id, _ in ranked])
+            ranked = _by_date(ranked, pool_passages, as_of)
         chosen = [chunk_id for chunk_id, _ in ranked[:k]]
         passages = self.store.passages(chosen)
         cosine = self._cosines(query_vector, chosen, dict(dense))
@@ -68,6 +80,35 @@ class Retriever:
                 except RuntimeError:  # not in the index (yet): leave unscored
                     pass
         return out
+
+
+def _by_date(ranked: list[tuple[int, float]], passages: dict[int, Passage], as_of: str) -> list[tuple[int, float]]:
+    """Drop articles from after ``as_of`` (plus a week's grace) and discount older ones gently."""
+    try:
+        day = date.fromisoformat(as_of[:10])
+    except ValueError:
+        raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}") from None
+    out = []
+    for rank, (chunk_id, score) in enumerate(ranked):
+        passage = passages.get(chunk_id)
+        published = _parse_day(passage.published) if passage else None
+        if published is None:
+            out.append((chunk_id, score, rank))
+            continue
+        age = (day - published).days
+        if age < -AS_OF_GRACE_DAYS:
+            continue
+        # Positive scores only (RRF and cosine are); halve a score for every ~2 months of age.
+        out.append((chunk_id, score / (1.0 + max(age, 0) / AGE_HALF_DAYS), rank))
+    out.sort(key=lambda item: (-item[1], item[2]))
+    return [(chunk_id, score) for chunk_id, score, _ in out]
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def _fuse(dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:

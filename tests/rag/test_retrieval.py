@@ -33,3 +33,16 @@ def test_hybrid_fuses_both_lists(app):
 def test_unknown_mode_is_refused(app):
     with pytest.raises(ValueError, match="'fuzzy'"):
         app.retriever.retrieve("x", mode="fuzzy")
+
+
+def test_as_of_leaves_out_later_articles_and_prefers_recent_ones(make_app, tmp_path):
+    app = make_app()
+    text = "The central bank raised interest rates by half a point. " * 3
+    rows = [("old", "2021-01-10"), ("recent", "2023-05-15"), ("future", "2023-09-01")]
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(json.dumps({"id": i, "title": i, "published": d, "text": text + i}) for i, d in rows))
+    app.ingestor.add([path])
+    ids = [p.doc_id for p in app.retriever.retrieve("central bank interest rates", top_k=3, as_of="2023-05-18")]
+    assert ids == ["recent", "old"]
+    with pytest.raises(ValueError, match="'May 18'"):
+        app.retriever.retrieve("rates", as_of="May 18")
