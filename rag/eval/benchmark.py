@@ -40,7 +40,7 @@ _STAMP = "eval_corpus_stamp"
 @dataclass(frozen=True)
 class EvalOptions:
     questions: Path
-    out: Path | None = None  # None: eval-runs/<folder>-<questions>-<method>... under the current folder
+    out: Path | None = None  # None: runs/<folder>-<questions>-<method>... under the current folder
     corpus: Path | None = None
     naive: bool = False
     limit: int | None = None
@@ -151,7 +151,7 @@ def default_run_dir(options: EvalOptions, settings: Settings) -> Path:
     # The folder name too, since benchmark sets tend to call their files just questions.jsonl.
     questions = Path(options.questions).resolve()
     name = f"{questions.parent.name}-{questions.stem}-{method}-k{settings.top_k}-c{settings.chunk_size}-{model}"
-    return Path("eval-runs") / name
+    return Path("runs") / name  # runs/ is git-ignored in the project
 
 
 def run_config(options: EvalOptions, settings: Settings) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def register(subparsers) -> None:
     p.add_argument("--corpus", type=Path, metavar="CORPUS.jsonl",
                    help="index this corpus file (built once, reused by later runs) instead of the normal data")
     p.add_argument("--out", type=Path, metavar="DIR",
-                   help="run folder (default: eval-runs/<folder>-<questions>-<retriever>-k<top-k>-c<chunk>-<model>)")
+                   help="run folder (default: runs/<folder>-<questions>-<retriever>-k<top-k>-c<chunk>-<model>)")
     p.add_argument("--retriever", choices=RETRIEVERS, help="hybrid (default), dense or keyword")
     p.add_argument("--top-k", type=int, help="passages to retrieve")
     p.add_argument("--chunk-size", type=int,

@@ -163,5 +163,5 @@ def test_default_run_folder_names_the_question_set_and_method(tmp_path, eval_set
 
     small = EvalOptions(tmp_path / "rtqa-small" / "questions.jsonl")
     dev = EvalOptions(tmp_path / "rtqa-dev" / "questions.jsonl", naive=True)
-    assert default_run_dir(small, eval_settings) == Path("eval-runs/rtqa-small-questions-hybrid-k3-c800-qwen2.5-1.5b")
+    assert default_run_dir(small, eval_settings) == Path("runs/rtqa-small-questions-hybrid-k3-c800-qwen2.5-1.5b")
     assert default_run_dir(dev, naive_settings(eval_settings, {})).name == "rtqa-dev-questions-naive-k4-c1000-qwen2.5-1.5b"
