@@ -31,9 +31,9 @@ from rag.settings import Settings
 NAIVE = {"chunk_size": 1000, "chunk_overlap": 150, "retriever": "dense", "top_k": 4}
 RESULTS, CONFIG = "results.jsonl", "config.json"
 # Settings that change answers: resuming a run folder with different ones would mix two runs.
-ANSWER_KEYS = ("naive", "corpus", "chunk_size", "chunk_overlap", "embed_model", "retriever", "top_k",
-               "candidates", "rrf_k", "min_evidence", "model", "n_ctx", "max_tokens", "temperature",
-               "context_chars")
+ANSWER_KEYS = ("naive", "dates", "corpus", "chunk_size", "chunk_overlap", "embed_model", "retriever",
+               "top_k", "candidates", "rrf_k", "min_evidence", "ann_threshold", "model", "n_ctx",
+               "max_tokens", "temperature", "context_chars")
 _STAMP = "eval_corpus_stamp"
 
 
@@ -45,6 +45,7 @@ class EvalOptions:
     naive: bool = False
     limit: int | None = None
     progress: bool = True
+    dates: bool = True  # pass each question's asked_on to the pipeline as its as-of date
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def run_eval(options: EvalOptions, settings: Settings, *,
                                 mode=settings.retriever, model_name=app.pipeline.model_name).stream
         else:
             ask = app.pipeline.stream
-        summary = run_questions(ask, questions, run_dir / RESULTS, progress=options.progress)
+        summary = run_questions(ask, questions, run_dir / RESULTS, progress=options.progress,
+                                dates=options.dates)
     finally:
         app.store.close()
 
@@ -160,7 +162,7 @@ def run_config(options: EvalOptions, settings: Settings) -> dict[str, Any]:
         values.pop(secret, None)
     corpus = str(Path(options.corpus).resolve()) if options.corpus else None
     return {"questions": str(Path(options.questions).resolve()), "corpus": corpus,
-            "naive": options.naive, "limit": options.limit, **values}
+            "naive": options.naive, "dates": options.dates, "limit": options.limit, **values}
 
 
 def _check_resumable(run_dir: Path, config: dict[str, Any]) -> None:
@@ -171,7 +173,9 @@ def _check_resumable(run_dir: Path, config: dict[str, Any]) -> None:
         before = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(path, f"cannot read the previous run's settings: {exc}") from None
-    changed = [f"{k}: {before.get(k)!r} -> {config.get(k)!r}" for k in ANSWER_KEYS if before.get(k) != config.get(k)]
+    # A key the old run did not record (an older newsrag) is not held against it.
+    changed = [f"{k}: {before[k]!r} -> {config.get(k)!r}" for k in ANSWER_KEYS
+               if k in before and before[k] != config.get(k)]
     if changed:
         raise ConfigError(f"{run_dir} holds a run with other settings ({'; '.join(changed)}): "
                           "choose another --out, or delete that folder to start over")

@@ -2,6 +2,7 @@
 
     newsrag eval QUESTIONS.jsonl [--corpus CORPUS.jsonl] [--out DIR] [--retriever R] [--top-k N]
                  [--chunk-size N] [--chunk-overlap N] [--model M] [--limit N] [--naive]
+                 [--ignore-dates] [--no-progress]
     newsrag eval --compare RUN_A RUN_B
 
 Parsing and printing only; the work is in rag.eval.benchmark and rag.eval.compare. Errors are
@@ -45,6 +46,8 @@ def register(subparsers) -> None:
     p.add_argument("--naive", action="store_true",
                    help="the naive baseline: 1000/150 chunks, dense top-4, whole passages, plain prompt, "
                         "no citation checks (flags given explicitly still win)")
+    p.add_argument("--ignore-dates", action="store_true",
+                   help="do not pass each question's asked_on to the pipeline as its as-of date")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"),
                    help="print metric deltas and flipped questions between two run folders")
@@ -71,7 +74,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print("newsrag: note: chunk settings apply to documents added from now on; "
               "use --corpus for an index built with them", file=sys.stderr)
     options = EvalOptions(args.questions, args.out, args.corpus, args.naive, args.limit,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, dates=not args.ignore_dates)
     outcome = run_eval(options, settings)
     for error in outcome.ingest_errors:
         print(f"newsrag: skipped {error}", file=sys.stderr)

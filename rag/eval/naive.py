@@ -35,6 +35,8 @@ class NaivePipeline:
         self.model_name = model_name
 
     def stream(self, question: str, history=(), **_ignored) -> Iterator[str | Answer]:
+        """Answer ``question``. Other options (``as_of``, ...) are accepted and ignored: the
+        baseline knows nothing of dates, follow-ups or per-question settings."""
         started = time.perf_counter()
         passages = self.retriever.retrieve(question, top_k=self.top_k, mode=self.mode)
         timings = {"retrieval": time.perf_counter() - started}

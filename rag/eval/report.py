@@ -53,7 +53,9 @@ def markdown(metrics: Metrics, judged: Sequence[Judged], results: Mapping[str, M
               f"- corpus: {config.get('corpus') or '(the normal data directory)'}",
               f"- pipeline: {'naive baseline' if config.get('naive') else 'newsrag'}; model {config.get('model')}; "
               f"retriever {config.get('retriever')}, top-k {config.get('top_k')}; "
-              f"chunks {config.get('chunk_size')}/{config.get('chunk_overlap')}", ""]
+              f"chunks {config.get('chunk_size')}/{config.get('chunk_overlap')}",
+              "- question dates: " + ("not used (the baseline ignores them)" if config.get("naive") else
+                                      "used as the as-of date" if config.get("dates", True) else "ignored"), ""]
     lines += ["| answers | value |", "| --- | --- |"]
     for key in ("accuracy", "cited_accuracy", "abstain_rate", "citation_precision", "citation_coverage",
                 "bare_citation_rate"):

@@ -3,7 +3,8 @@
 Resumable: ids that already have a result in the file are skipped (a failed one is retried), and
 every line is flushed to disk before the next question starts, so a killed run loses at most the
 question in flight and the same command picks up where it stopped. A progress bar shows the
-running accuracy over everything answered so far. Not here: building the app or the index
+running accuracy over everything answered so far. A question's date (``asked_on``) is passed
+on as the pipeline's as-of date unless switched off. Not here: building the app or the index
 (rag.eval.benchmark), or the metrics (rag.eval.metrics).
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rag.eval.questions import Question
 from rag.eval.results import append_line, error_line, read_results, result_line
 from rag.records import Answer
 
-Ask = Callable[[str], Iterator["str | Answer"]]  # Pipeline.stream and NaivePipeline.stream
+Ask = Callable[..., Iterator["str | Answer"]]  # Pipeline.stream or NaivePipeline.stream
 
 # This many failures in a row means something systemic (a missing model, a broken store), not one
 # awkward question: stop rather than write a failure line for every remaining question.
@@ -41,7 +42,12 @@ def pending(questions: Sequence[Question], results: dict[str, dict[str, Any]]) -
 
 
 def run_questions(ask: Ask, questions: Sequence[Question], results_path: Path, *,
-                  progress: bool = True) -> RunSummary:
+                  progress: bool = True, dates: bool = True) -> RunSummary:
+    """Answer the questions not yet in ``results_path``, appending each result as it comes.
+
+    With ``dates``, a question's ``asked_on`` goes to the pipeline as ``as_of``: the question is
+    answered about the news as of the day it was asked, as a reader on that day would ask it.
+    """
     started = time.perf_counter()
     results_path = Path(results_path)
     results_path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +66,8 @@ def run_questions(ask: Ask, questions: Sequence[Question], results_path: Path, *
         with results_path.open("a", encoding="utf-8") as f:
             for q in todo:
                 try:
-                    line = result_line(q, _final(ask(q.question)))
+                    options = {"as_of": q.asked_on} if dates and q.asked_on else {}
+                    line = result_line(q, _final(ask(q.question, **options)))
                 except NewsragError as exc:
                     append_line(f, error_line(q, exc))
                     failed += 1

@@ -165,3 +165,17 @@ def test_default_run_folder_names_the_question_set_and_method(tmp_path, eval_set
     dev = EvalOptions(tmp_path / "rtqa-dev" / "questions.jsonl", naive=True)
     assert default_run_dir(small, eval_settings) == Path("runs/rtqa-small-questions-hybrid-k3-c800-qwen2.5-1.5b")
     assert default_run_dir(dev, naive_settings(eval_settings, {})).name == "rtqa-dev-questions-naive-k4-c1000-qwen2.5-1.5b"
+
+
+def test_question_dates_keep_later_articles_out_unless_ignored(tmp_path, eval_settings, corpus, questions,
+                                                              fake_build):
+    every = eval_settings.replace(top_k=6)  # the whole corpus, so only the date can leave one out
+    dated = run_eval(EvalOptions(questions, tmp_path / "dated", corpus, limit=1, progress=False), every,
+                     build=fake_build())
+    undated = run_eval(EvalOptions(questions, tmp_path / "undated", corpus, limit=1, progress=False, dates=False),
+                       every, build=fake_build())
+    # q1 was asked on 2024-06-21: the December 2024 chess article was not news yet.
+    assert "chess" not in {p["doc_id"] for p in results(dated.run_dir)[0]["retrieved"]}
+    assert "chess" in {p["doc_id"] for p in results(undated.run_dir)[0]["retrieved"]}
+    assert json.loads((undated.run_dir / "config.json").read_text())["dates"] is False
+    assert "question dates: ignored" in (undated.run_dir / "report.md").read_text()

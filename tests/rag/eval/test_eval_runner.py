@@ -20,13 +20,15 @@ class FakeAsk:
 
     def __init__(self, kill_after: int | None = None, fail: set[str] = frozenset()) -> None:
         self.asked: list[str] = []
+        self.options: list[dict] = []
         self.kill_after = kill_after
         self.fail = fail
 
-    def __call__(self, question: str, **_):
+    def __call__(self, question: str, **options):
         if self.kill_after is not None and len(self.asked) == self.kill_after:
             raise KeyboardInterrupt
         self.asked.append(question)
+        self.options.append(options)
         if question in self.fail:
             raise ModelError("prompt too long")
         n = question.split()[-1].rstrip("?")
@@ -99,3 +101,14 @@ def test_a_corrupt_line_in_the_middle_is_an_input_error(tmp_path: Path):
     out.write_text('{"id": "q1"}\nnot json\n{"id": "q2"}\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"results\.jsonl:2: "):
         run_questions(FakeAsk(), QS, out, progress=False)
+
+
+def test_the_question_date_goes_to_the_pipeline_as_its_as_of_date(tmp_path: Path):
+    dated = [Question("a", "Question number 1?", ("answer1",), asked_on="2023-05-18"),
+             Question("b", "Question number 2?", ("answer2",))]
+    ask = FakeAsk()
+    run_questions(ask, dated, tmp_path / "with.jsonl", progress=False)
+    assert ask.options == [{"as_of": "2023-05-18"}, {}]
+    ask = FakeAsk()
+    run_questions(ask, dated, tmp_path / "without.jsonl", progress=False, dates=False)
+    assert ask.options == [{}, {}]
