@@ -1,0 +1,67 @@
+"""The Gradio page is wired as intended, and `newsrag chat` launches it with the settings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import cli
+from ui.app import CHAT_WORKERS, EXAMPLES, create_app, launch_options
+from ui.cli import chat_settings
+
+
+def test_examples_start_with_the_seed_question() -> None:
+    assert EXAMPLES[0] == "Which firms are pooling chip R&D?"
+
+
+def test_page_has_the_chat_sources_settings_and_documents(make_app, settings) -> None:
+    demo = create_app(make_app("x"), settings.replace(top_k=4))
+    config = demo.get_config_file()
+    props = {c["props"].get("elem_id"): c["props"] for c in config["components"] if c["props"].get("elem_id")}
+    assert {"nr-chat", "nr-question", "nr-ask", "nr-clear", "nr-sources", "nr-top-k", "nr-model",
+            "nr-upload", "nr-report", "nr-remove-id", "nr-remove", "nr-documents"} <= set(props)
+    chat = props["nr-chat"]
+    assert [e["text"] for e in chat["examples"]] == list(EXAMPLES)
+    # Messages are HTML escaped by ui.render: no Markdown/LaTeX pass, and Gradio still sanitizes.
+    assert chat["render_markdown"] is False and chat["sanitize_html"] is True and chat["allow_tags"] is False
+    assert props["nr-top-k"]["value"] == 4
+    assert props["nr-model"]["value"] == settings.model
+    assert set(props["nr-upload"]["file_types"]) == {".txt", ".md", ".html", ".htm", ".jsonl", ".pdf"}
+    chat_events = [d for d in config["dependencies"] if d["trigger_mode"] == "once" and d["queue"]]
+    assert chat_events, "asking must be queued, one request per tab at a time"
+    assert demo._queue.default_concurrency_limit == 2
+    limits = {fn.concurrency_id: fn.concurrency_limit for fn in demo.fns.values()}
+    assert limits["chat"] == CHAT_WORKERS and limits["ingest"] == 1
+
+
+def test_launch_options(settings) -> None:
+    options = launch_options(settings)
+    assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860
+    assert options["max_file_size"] == int(settings.upload_max_mb * 1024 * 1024)
+    assert "auth" not in options and options["ssr_mode"] is False
+    with_login = launch_options(settings.replace(auth="ann:pass:word", host="0.0.0.0", port=9000))
+    assert with_login["auth"] == ("ann", "pass:word")
+    assert with_login["server_name"] == "0.0.0.0" and with_login["server_port"] == 9000
+
+
+def test_chat_command_is_registered_and_applies_its_flags(settings) -> None:
+    args = cli.build_parser().parse_args(["chat", "--host", "0.0.0.0", "--port", "9001", "--top-k", "3"])
+    assert args.command == "chat" and args.top_k == 3
+    changed = chat_settings(args, settings)
+    assert (changed.host, changed.port) == ("0.0.0.0", 9001)
+    plain = cli.build_parser().parse_args(["chat"])
+    assert chat_settings(plain, settings) == settings
+
+
+def test_chat_command_opens_the_app_and_launches_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradio as gr
+
+    launched: dict = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
+    opened = []
+    real_open = cli.open_app
+    monkeypatch.setattr(cli, "open_app", lambda s, **kw: opened.append(s) or real_open(s, seed=False))
+    code = cli.main(["--data-dir", str(tmp_path / "data"), "--model", "smollm2-135m", "chat", "--port", "8123"])
+    assert code == 0
+    assert opened[0].data_dir == tmp_path / "data" and opened[0].port == 8123
+    assert launched["server_name"] == "127.0.0.1" and launched["server_port"] == 8123

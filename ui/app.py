@@ -1,0 +1,182 @@
+"""The Gradio page: a chat tab (streaming answers, sources panel, settings) and a documents tab.
+
+``create_app`` lays out the page and wires events to the plain functions in ``ui.handlers``;
+``launch_options`` gives the arguments ``Blocks.launch`` needs (host, port, login, upload limit,
+the stylesheet and a theme without web fonts, since the app runs offline). This is the one
+module that imports Gradio (``newsrag chat`` imports it only when run). Not here: answering or
+indexing (rag), HTML (ui.render).
+
+Concurrency: up to CHAT_WORKERS answers run at once, each in its own worker thread, and the
+language model's lock queues their generation, so several tabs can ask together; retrieval and
+"not covered" answers do not wait for another tab's generation, and requests beyond that wait in
+Gradio's queue with their position shown. Within a tab a question is taken only when the previous
+answer has ended. Indexing uploads and removing documents share one worker of their own, so they
+never take a chat slot and never interleave.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import gradio as gr
+
+from rag.loaders.reading import MB
+from rag.settings import Settings
+from rag.wiring import Newsrag
+from ui import handlers
+from ui.handlers import Turn
+from ui.render import render_upload_result
+from ui.uploads import ALLOWED_SUFFIXES
+
+EXAMPLES = (
+    "Which firms are pooling chip R&D?",
+    "What does Beijing offer startups and universities?",
+    "Which U.S. chipmakers is China trying to decouple from?",
+)
+CHAT_WORKERS = 4  # answers in flight at once; the model itself serves one at a time
+QUEUE_MAX = 64  # waiting requests beyond this are refused rather than piling up
+MAX_TOP_K = 10
+
+CSS = """
+#nr-sources .nr-panel { font-size: 0.92rem; padding-top: 2.2em; }  /* clear of the "Sources" label */
+.nr-turn { margin-bottom: 1.2em; }
+.nr-turn-q { font-weight: 600; margin-bottom: 0.4em; }
+.nr-sources { list-style: none; padding-left: 0; margin: 0; }
+.nr-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.6em 0.8em;
+             margin-bottom: 0.6em; scroll-margin-top: 1em; }
+.nr-source:target, .nr-source.nr-active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.nr-num { font-weight: 700; color: var(--color-accent); }
+.nr-title { font-weight: 600; }
+.nr-facts { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 0.2em 0 0.4em; }
+.nr-passage { white-space: pre-wrap; margin: 0; padding-left: 0.7em; border-left: 3px solid var(--border-color-primary); }
+.nr-passage mark { background: #fde68a; color: #1f2937; padding: 0 1px; }
+.nr-cite { color: var(--color-accent); font-size: 0.8em; vertical-align: super; text-decoration: none; font-weight: 600; margin-left: 1px; }
+.nr-unsupported { text-decoration: underline wavy #d97706; }
+.nr-flag { font-size: 0.75em; color: #b45309; margin: 0 0.4em; white-space: nowrap; }
+.nr-abstained { font-style: italic; }
+.nr-pending, .nr-meta, .nr-empty, .nr-none, .nr-count { color: var(--body-text-color-subdued); }
+.nr-meta { font-size: 0.75em; margin-top: 0.4em; }
+.nr-error { color: #b91c1c; }
+.nr-cursor { animation: nr-blink 1s step-start infinite; }
+@keyframes nr-blink { 50% { opacity: 0; } }
+.nr-docs { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
+.nr-docs th, .nr-docs td { text-align: left; padding: 0.3em 0.5em; border-bottom: 1px solid var(--border-color-primary); }
+.nr-docs .nr-n { text-align: right; }
+"""
+
+# A citation click scrolls its source into view inside the panel only as far as needed, instead
+# of the browser's jump that scrolls the whole page; without this script the plain anchor works.
+HEAD = """<script>
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest("a.nr-cite") : null;
+  var entry = link && document.getElementById((link.getAttribute("href") || "").slice(1));
+  if (!entry) return;
+  event.preventDefault();
+  document.querySelectorAll(".nr-source.nr-active").forEach(function (e) { e.classList.remove("nr-active"); });
+  entry.classList.add("nr-active");
+  entry.scrollIntoView({behavior: "smooth", block: "nearest"});
+});
+</script>"""
+
+
+def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
+    """The chat page over ``app``; launch it with ``demo.launch(**launch_options(settings))``."""
+    top_k_default = max(1, min(settings.top_k, MAX_TOP_K))
+    with gr.Blocks(title="newsrag", analytics_enabled=False) as demo:
+        turns = gr.State([])
+        session = gr.State(handlers.Session())  # deep-copied per tab by Gradio
+        gr.Markdown("## newsrag\nAsk about the news in your corpus. Every answer cites the passages it rests on.")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(
+                            label="Chat", elem_id="nr-chat", height=560,
+                            # Messages are HTML built by ui.render (already escaped); no Markdown
+                            # or LaTeX pass may reinterpret article text. Gradio sanitizes too.
+                            render_markdown=False, sanitize_html=True, allow_tags=False, latex_delimiters=[],
+                            examples=[{"text": q} for q in EXAMPLES], buttons=[], feedback_options=None,
+                            group_consecutive_messages=False,
+                            placeholder="Ask a question, or pick an example.",
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, placeholder="Ask about the news…", scale=5,
+                                                  lines=1, max_lines=4, elem_id="nr-question", autofocus=True)
+                            ask = gr.Button("Ask", variant="primary", scale=1, elem_id="nr-ask")
+                        clear = gr.Button("Clear chat", size="sm", elem_id="nr-clear")
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(handlers.sources_panel([]), label="Sources", show_label=True,
+                                          container=True, elem_id="nr-sources", js_on_load=None, max_height=640)
+                        with gr.Accordion("Settings", open=True):
+                            top_k = gr.Slider(1, MAX_TOP_K, value=top_k_default, step=1, label="Passages to retrieve",
+                                              elem_id="nr-top-k")
+                            gr.Textbox(app.pipeline.model_name, label="Model in use", interactive=False,
+                                       elem_id="nr-model")
+            with gr.Tab("Documents", id="documents") as documents_tab:
+                upload = gr.File(label="Add articles: " + " ".join(ALLOWED_SUFFIXES) +
+                                 f" (up to {settings.upload_max_mb:g} MB each)",
+                                 file_count="multiple", file_types=list(ALLOWED_SUFFIXES), elem_id="nr-upload")
+                report = gr.HTML(elem_id="nr-report", js_on_load=None)
+                with gr.Row():
+                    remove_id = gr.Textbox(label="Remove a document by id", scale=4, elem_id="nr-remove-id")
+                    remove = gr.Button("Remove", variant="stop", scale=1, elem_id="nr-remove")
+                removed = gr.HTML(elem_id="nr-removed", js_on_load=None)
+                documents = gr.HTML(elem_id="nr-documents", js_on_load=None)
+
+        def on_ask(text: str, state: list[Turn], k: float, tab: handlers.Session) -> Iterator[tuple[Any, ...]]:
+            first = True
+            for messages, new_turns, panel in handlers.respond(app, text, state, int(k), tab):
+                # Empty the box once; later updates leave alone what the user types meanwhile.
+                yield ("" if first else gr.skip()), messages, new_turns, panel
+                first = False
+
+        def on_example(state: list[Turn], k: float, tab: handlers.Session,
+                       evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+            value = evt.value if isinstance(evt.value, dict) else {}
+            yield from on_ask(str(value.get("text") or ""), state, k, tab)
+
+        chat_options: dict[str, Any] = dict(concurrency_limit=CHAT_WORKERS, concurrency_id="chat",
+                                            trigger_mode="once", show_progress="minimal",
+                                            show_progress_on=[chatbot])
+        outputs = [question, chatbot, turns, sources]
+        gr.on([question.submit, ask.click], on_ask, [question, turns, top_k, session], outputs, **chat_options)
+        chatbot.example_select(on_example, [turns, top_k, session], outputs, **chat_options)
+        for trigger in (clear.click, chatbot.clear):
+            trigger(handlers.clear_chat, [session], [chatbot, turns, sources])
+
+        def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+            progress(0, desc="Storing the files")
+
+            def indexing(docs: int, chunks: int) -> None:
+                progress((docs, None), desc=f"Indexing: {docs} documents read, {chunks} chunks embedded",
+                         unit="documents")
+
+            result = handlers.add_uploads(app, files, max_mb=settings.upload_max_mb, progress=indexing)
+            return render_upload_result(result), handlers.documents_html(app), None
+
+        upload.upload(on_upload, [upload], [report, documents, upload], concurrency_limit=1,
+                      concurrency_id="ingest")
+        remove.click(lambda doc_id: (handlers.remove_document(app, doc_id), handlers.documents_html(app), ""),
+                     [remove_id], [removed, documents, remove_id], concurrency_limit=1, concurrency_id="ingest")
+        demo.load(lambda: handlers.documents_html(app), None, documents)
+        documents_tab.select(lambda: handlers.documents_html(app), None, documents)
+
+    demo.queue(default_concurrency_limit=2, max_size=QUEUE_MAX)
+    return demo
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ``Blocks.launch``: where to listen, login, limits and looks."""
+    options: dict[str, Any] = dict(
+        server_name=settings.host, server_port=settings.port,
+        max_file_size=int(settings.upload_max_mb * MB),
+        css=CSS, head=HEAD,
+        # System fonts: the default theme would fetch web fonts, and this app runs offline.
+        theme=gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                                font_mono=["ui-monospace", "monospace"]),
+        ssr_mode=False, show_error=True, footer_links=["settings"],
+    )
+    if settings.auth:
+        user, password = settings.auth.split(":", 1)
+        options["auth"] = (user, password)
+        options["auth_message"] = "newsrag: log in with the user and password from the settings."
+    return options
