@@ -89,8 +89,8 @@ def run_eval(options: EvalOptions, settings: Settings, *,
             report = app.index_shipped_corpus()
             errors = tuple(str(e) for e in report.errors) if report else ()
         if options.naive:
-            # The pipeline keeps its generator factory private; the baseline must share the very
-            # same model object, so it borrows the factory rather than loading a second model.
+            # The pipeline keeps its lazy generator factory private; borrowing it gives the baseline
+            # the model the app would load (same file, same settings) without a second copy.
             ask = NaivePipeline(app.retriever, app.pipeline._generator, top_k=settings.top_k,
                                 mode=settings.retriever, model_name=app.pipeline.model_name).stream
         else:
