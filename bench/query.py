@@ -52,7 +52,7 @@ def run_naive(app, question: str = QUESTION) -> dict[str, float]:
                 {"role": "user", "content": "\n\n".join(blocks) + f"\n\nQuestion: {question}"}]
     first = None
     tokens = 0
-    for _ in app.pipeline._generator().stream(messages):
+    for _ in app.pipeline.generator().stream(messages):
         tokens += 1
         if first is None:
             first = time.perf_counter() - started

@@ -34,6 +34,10 @@ class Pipeline:
         self.context_chars = context_chars
         self.model_name = model_name
 
+    def generator(self) -> Generator:
+        """The language model (loaded on first call), for callers that build their own prompts."""
+        return self._generator()
+
     def ask(self, question: str, history: History = (), **options) -> Answer:
         answer = None
         for item in self.stream(question, history, **options):
