@@ -91,7 +91,7 @@ def run_eval(options: EvalOptions, settings: Settings, *,
         if options.naive:
             # The pipeline keeps its lazy generator factory private; borrowing it gives the baseline
             # the model the app would load (same file, same settings) without a second copy.
-            ask = NaivePipeline(app.retriever, app.pipeline._generator, top_k=settings.top_k,
+            ask = NaivePipeline(app.retriever, app.pipeline.generator, top_k=settings.top_k,
                                 mode=settings.retriever, model_name=app.pipeline.model_name).stream
         else:
             ask = app.pipeline.stream
