@@ -89,8 +89,7 @@ def _check_vectors(store: Store, problems: list[str], repaired: list[str], repai
             return 0  # an empty store needs no file
         problems.append(f"vector index: {exc}")
         if repair:
-            index = VectorIndex.empty(store.dim)
-            sync.reconcile(conn, index)
+            index = sync.build(conn, store.dim, store.ann_threshold)
             sync.save(conn, index, store.faiss_path)
             repaired.append(f"rebuilt {store.faiss_path.name} from SQLite ({index.count} vectors)")
             return index.count

@@ -47,11 +47,15 @@ class Store:
     """One data directory's store. Safe to share between threads; one connection per thread."""
 
     def __init__(self, db_path: Path, faiss_path: Path, *, embed_model: str,
-                 dim: int | Callable[[], int]) -> None:
-        """``dim`` may be a callable so the embedding model loads only when vectors are needed."""
+                 dim: int | Callable[[], int], ann_threshold: int = 0) -> None:
+        """``dim`` may be a callable so the embedding model loads only when vectors are needed.
+
+        Past ``ann_threshold`` vectors dense search is approximate (IVF); 0 keeps it exact.
+        """
         self.db_path = Path(db_path)
         self.faiss_path = Path(faiss_path)
         self.embed_model = embed_model
+        self.ann_threshold = ann_threshold
         self._dim = dim
         self._local = threading.local()
         self._vectors: VectorIndex | None = None
@@ -163,13 +167,27 @@ class Store:
         return self.vectors().search(query, k)
 
     def vectors(self) -> VectorIndex:
-        """The FAISS index, caught up with the latest committed generation."""
+        """The FAISS index, caught up with the latest committed generation.
+
+        An index that had to be built here (no usable file, or a change of layout) is saved at
+        once, so the next process loads it instead of building it again.
+        """
         with self._vectors_lock:
+            built = False
             current = self.generation()
             if self._vectors is None:
-                self._vectors = sync.open_index(self.conn, self.faiss_path, self.dim)
-            if self._vectors.generation != current:
+                self._vectors, built = sync.load_or_build(self.conn, self.faiss_path, self.dim, self.ann_threshold)
+            elif self._vectors.generation != current:
                 sync.catch_up(self.conn, self._vectors)
+            if sync.needs_relayout(self._vectors, self.ann_threshold):
+                # Replaced, not changed in place: threads still searching the old one finish on it.
+                self._vectors, rebuilt = sync.relayout(self.conn, self._vectors, self.faiss_path, self.ann_threshold)
+                built = built or rebuilt
+            if built:
+                try:
+                    sync.save(self.conn, self._vectors, self.faiss_path, prune=False)
+                except OSError:
+                    pass  # a read-only data folder: this process keeps its index in memory
             return self._vectors
 
     # -- writing -------------------------------------------------------------------------

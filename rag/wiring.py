@@ -48,7 +48,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
           generator: Generator | None = None) -> Newsrag:
     embedder = embedder or SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
     store = Store(settings.db_path, settings.faiss_path, embed_model=embedder.name,
-                  dim=lambda: embedder.dim)
+                  dim=lambda: embedder.dim, ann_threshold=settings.ann_threshold)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024))
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,

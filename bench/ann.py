@@ -1,0 +1,222 @@
+"""Approximate search: recall@10 against exact search, and query latency, at 100k and 1M vectors.
+
+    .venv/bin/python bench/ann.py [--sizes 100000 1000000] [--queries 200] [--nprobes 4 8 16 32 64 128]
+                                  [--from-store DATA_DIR --questions FILE.jsonl] [--store-size N]
+
+Synthetic mode (default): vectors are SYNTHETIC, 384-dimensional like all-MiniLM-L6-v2, drawn
+from clusters rather than uniform noise (uniform random vectors have no neighbourhood structure
+and make every index look bad): topic centres, cluster sizes that vary tenfold, and noise such
+that a vector's cosine to its centre is about 0.65. Queries are new draws from the same mixture.
+Both indexes are the ones newsrag builds (`VectorIndex.empty`, and `VectorIndex.approximate` with
+`ivf_shape`'s nlist and nprobe, trained on a sample as `index.sync` trains it); the exact index
+gives the ground truth. Reported: training and adding time, recall@10 and single-query latency
+(median and p95, FAISS with its default threads) for a range of nprobe, the default marked.
+
+``--from-store DATA_DIR`` measures the same on the real embeddings of a newsrag data folder (for
+example one kept by ``bench/scale.py --embedder real --keep DIR``), with the questions of
+``--questions`` embedded by the real model as queries. ``--store-size N`` also times the switch
+as the product does it: a store of N synthetic chunks (past the threshold) opened by `Store`,
+which trains and builds the IVF index from SQLite and saves it.
+
+Left out: the memory of each index (IVF-Flat keeps every vector, like the exact index: about
+1.5 KB per chunk plus ~30 bytes of id map); product quantisation, which would shrink it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from index.vectors import VectorIndex, ivf_shape  # noqa: E402
+
+DIM = 384
+
+
+class Mixture:
+    """Clustered unit vectors: a fixed set of centres, sizes varying tenfold, noise around each."""
+
+    def __init__(self, clusters: int, dim: int = DIM, seed: int = 0, cosine: float = 0.65) -> None:
+        rng = np.random.default_rng(seed)
+        self.dim = dim
+        self.centres = rng.standard_normal((clusters, dim)).astype(np.float32)
+        self.centres /= np.linalg.norm(self.centres, axis=1, keepdims=True)
+        weights = np.exp(rng.uniform(0, np.log(10), clusters))
+        self.weights = weights / weights.sum()
+        # |centre + noise| with per-coordinate sigma s: cosine to the centre ~ 1 / sqrt(1 + dim s^2)
+        self.sigma = float(np.sqrt((1 / cosine**2 - 1) / dim))
+
+    def draw(self, n: int, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        which = rng.choice(len(self.centres), size=n, p=self.weights)
+        x = self.centres[which] + self.sigma * rng.standard_normal((n, self.dim)).astype(np.float32)
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def build_pair(batches, n: int, dim: int, train_sample: np.ndarray) -> tuple[VectorIndex, VectorIndex, dict]:
+    nlist, nprobe = ivf_shape(n)
+    t = time.perf_counter()
+    ivf = VectorIndex.approximate(dim, train_sample, nlist=nlist, nprobe=nprobe, sized_for=n)
+    train_s = time.perf_counter() - t
+    exact = VectorIndex.empty(dim)
+    add_ivf = add_exact = 0.0
+    next_id = 1
+    for x in batches:
+        ids = np.arange(next_id, next_id + len(x), dtype=np.int64)
+        next_id += len(x)
+        t = time.perf_counter()
+        ivf.add(ids, x)
+        add_ivf += time.perf_counter() - t
+        t = time.perf_counter()
+        exact.add(ids, x)
+        add_exact += time.perf_counter() - t
+    return exact, ivf, {"nlist": nlist, "nprobe": nprobe, "train_s": train_s, "train_n": len(train_sample),
+                        "add_ivf_s": add_ivf, "add_exact_s": add_exact}
+
+
+def measure(exact: VectorIndex, ivf: VectorIndex, queries: np.ndarray, nprobes: list[int], k: int = 10) -> list[dict]:
+    truth, exact_times = [], []
+    for q in queries:
+        t = time.perf_counter()
+        truth.append({i for i, _ in exact.search(q, k)})
+        exact_times.append(time.perf_counter() - t)
+    rows = [{"nprobe": "exact", "recall": 1.0, "p50_ms": 1e3 * statistics.median(exact_times),
+             "p95_ms": 1e3 * _p95(exact_times)}]
+    default = ivf.nprobe
+    for nprobe in sorted(set(nprobes + [default])):
+        if nprobe > ivf.nlist:
+            continue
+        ivf.nprobe = nprobe
+        hits, times = 0, []
+        for q, want in zip(queries, truth):
+            t = time.perf_counter()
+            got = ivf.search(q, k)
+            times.append(time.perf_counter() - t)
+            hits += len(want & {i for i, _ in got})
+        rows.append({"nprobe": nprobe, "default": nprobe == default, "recall": hits / (k * len(queries)),
+                     "p50_ms": 1e3 * statistics.median(times), "p95_ms": 1e3 * _p95(times)})
+    ivf.nprobe = default
+    return rows
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def report(title: str, n: int, info: dict, rows: list[dict]) -> None:
+    print(f"\n{title}: {n:,} vectors, IVF nlist {info['nlist']} (trained on {info['train_n']:,} vectors in "
+          f"{info['train_s']:.1f} s; adding took {info['add_ivf_s']:.1f} s, exact {info['add_exact_s']:.1f} s)")
+    print(f"  {'nprobe':>8} {'recall@10':>10} {'p50 ms':>8} {'p95 ms':>8}")
+    for r in rows:
+        mark = "  <- default" if r.get("default") else ""
+        print(f"  {r['nprobe']!s:>8} {r['recall']:>10.3f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f}{mark}")
+
+
+def synthetic(n: int, queries: int, nprobes: list[int], seed: int) -> None:
+    clusters = max(100, n // 500)
+    mix = Mixture(clusters, seed=seed)
+    nlist, _ = ivf_shape(n)
+    batch = 50_000
+
+    def batches():
+        for start in range(0, n, batch):
+            yield mix.draw(min(batch, n - start), seed=seed * 1_000_003 + start)
+
+    # The product trains on a random sample of the stored vectors: a fresh draw is the same thing.
+    sample = mix.draw(min(n, 50 * nlist), seed=seed + 7)
+    exact, ivf, info = build_pair(batches(), n, DIM, sample)
+    rows = measure(exact, ivf, mix.draw(queries, seed=seed + 99), nprobes)
+    report(f"SYNTHETIC clustered vectors ({clusters} clusters)", n, info, rows)
+
+
+def from_store(data: Path, questions: Path, limit: int, nprobes: list[int]) -> None:
+    import sqlite3
+
+    from rag.embedding import SentenceTransformerEmbedder
+
+    conn = sqlite3.connect(str(data / "newsrag.db"))
+    model = conn.execute("SELECT value FROM meta WHERE key = 'embed_model'").fetchone()[0]
+    rows = conn.execute("SELECT id, embedding FROM chunks ORDER BY id").fetchall()
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    x = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    n, dim = x.shape
+    nlist, _ = ivf_shape(n)
+    sample = x[np.sort(np.random.default_rng(n).choice(n, size=min(n, 50 * nlist), replace=False))]
+    exact, ivf, info = build_pair([x], n, dim, sample)
+    texts = [json.loads(line)["question"] for line in questions.read_text().splitlines() if line.strip()][:limit]
+    queries = SentenceTransformerEmbedder(model).embed(texts)
+    report(f"REAL embeddings from {data} ({model}), {len(texts)} real questions as queries", n, info,
+           measure(exact, ivf, queries, nprobes))
+    del ids
+
+
+def through_store(n: int, seed: int) -> None:
+    """Time the switch as the product makes it: Store.vectors() on a store past the threshold."""
+    from index.store import PreparedDocument, Store
+    from rag.records import Chunk, Document
+
+    mix = Mixture(max(100, n // 500), seed=seed)
+    with tempfile.TemporaryDirectory(prefix="newsrag-ann-") as tmp:
+        folder = Path(tmp)
+        threshold = n - 1
+        store = Store(folder / "db", folder / "vectors.faiss", embed_model="synthetic", dim=DIM,
+                      ann_threshold=threshold)
+        per_doc = 10
+        t = time.perf_counter()
+        for start in range(0, n // per_doc, 2000):
+            docs = []
+            for d in range(start, min(start + 2000, n // per_doc)):
+                words = [f"d{d}w{i}" for i in range(per_doc)]
+                chunks, pos = [], 0
+                for i, w in enumerate(words):
+                    chunks.append(Chunk(f"d{d}", i, pos, pos + len(w), w))
+                    pos += len(w) + 1
+                docs.append(PreparedDocument(Document(f"d{d}", f"d{d}", " ".join(words)), f"h{d}", tuple(chunks),
+                                             mix.draw(per_doc, seed=d), tuple(words)))
+            store.write(docs)
+        write_s = time.perf_counter() - t
+        t = time.perf_counter()
+        index = store.vectors()
+        switch_s = time.perf_counter() - t
+        t = time.perf_counter()
+        again = Store(folder / "db", folder / "vectors.faiss", embed_model="synthetic", dim=DIM,
+                      ann_threshold=threshold).vectors()
+        reopen_s = time.perf_counter() - t
+        print(f"\nthrough Store: {n:,} SYNTHETIC chunks written to SQLite in {write_s:.0f} s; first Store.vectors() "
+              f"past the threshold trained and built the {index.layout} index (nlist {index.nlist}, nprobe "
+              f"{index.nprobe}) from SQLite and saved it in {switch_s:.1f} s; a new process loads it in "
+              f"{reopen_s:.1f} s ({again.layout})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--nprobes", type=int, nargs="+", default=[1, 4, 8, 16, 32, 64, 128])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--from-store", type=Path, help="a newsrag data folder with real embeddings")
+    ap.add_argument("--questions", type=Path, default=ROOT.parent / "shared/bench/rtqa-dev/questions.jsonl")
+    ap.add_argument("--store-size", type=int, default=0, help="also time the switch through Store at this size")
+    args = ap.parse_args()
+    import faiss
+
+    print(f"faiss {faiss.__version__}, {faiss.omp_get_max_threads()} threads; single-query latency; k=10")
+    for n in args.sizes:
+        synthetic(n, args.queries, args.nprobes, args.seed)
+    if args.from_store:
+        from_store(args.from_store, args.questions, args.queries, args.nprobes)
+    if args.store_size:
+        through_store(args.store_size, args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Concurrent use: several chat askers sharing one model, and readers querying during ingestion.
+
+    .venv/bin/python bench/concurrency.py [--model smollm2-135m] [--askers 1 4 8] [--answers 16]
+                                         [--corpus FILE.jsonl] [--questions FILE.jsonl]
+
+Askers: one process wired like the chat app (one store, one embedder, one llama.cpp model behind
+its lock), with 1, then 4, then 8 threads asking questions through `Pipeline.stream` at once. Each
+level answers ``--answers`` questions in total (the askers share them out) and reports throughput
+(answers per minute of wall time), median and p95 latency from asking to the checked answer, and
+the p95 time to first token. Every answer must complete. The corpus is the shipped ``corpus/``
+(plus ``--corpus`` if given); the default questions are about it and all reach the model (none
+is answered "not covered" without it), so the figures measure the model queue.
+
+Left out: the browser and HTTP layer (Gradio queues requests itself before they reach this). The
+reader half (``--reader``, used by tests/index/test_concurrency.py) is a process that queries a
+store in a loop while another process writes, checking that it never sees half a document.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    "Which firms are pooling chip R&D?",
+    "What are Chinese tech firms trying to reduce their reliance on?",
+    "Which U.S. chipmakers is China decoupling from?",
+    "Under which initiative is Beijing offering incentives to startups and universities?",
+    "What do the new joint ventures between private firms and government labs aim to accelerate?",
+    "What kind of AI ecosystems may the world see as East and West diverge?",
+    "Why are Chinese companies forming AI alliances?",
+    "What does China seek to control by decoupling from U.S. chipmakers?",
+]
+
+
+# -- readers during ingestion (used by tests/index/test_concurrency.py) ------------------------
+
+@dataclass
+class ReaderStats:
+    queries: int = 0
+    errors: list[str] = field(default_factory=list)
+    half_documents: list[str] = field(default_factory=list)
+    first_docs: int = -1  # documents visible at the first query
+    last_docs: int = 0  # at the last one (after the writer finished)
+    last_vectors: int = 0
+    last_found_new: bool = False  # the newest document was findable by search at the end
+    seconds: list[float] = field(default_factory=list)
+
+
+def read_loop(store, embedder, retriever, expected: dict[str, int], done: Callable[[], bool],
+              newest_token: str, seed: int) -> ReaderStats:
+    """Query until ``done()`` turns true, then once more; check every document seen is whole.
+
+    ``expected`` maps each acceptable content hash to its document's chunk count: a document is
+    whole when its hash is one of them and it has exactly that many chunks.
+    """
+    from bench.crash import VOCAB
+
+    rng = random.Random(seed)
+    stats = ReaderStats()
+    final = False
+    while True:
+        finishing = done()
+        try:
+            words = " ".join(rng.choice(VOCAB) for _ in range(3))
+            t = time.perf_counter()
+            seen: set[str] = set()
+            for chunk_id, _ in store.dense_search(embedder.embed([words])[0], 20):
+                seen.update(p.doc_id for p in store.passages([chunk_id]).values())
+            for chunk_id, _ in store.keyword_search(words, 20):
+                seen.update(p.doc_id for p in store.passages([chunk_id]).values())
+            seen.update(p.doc_id for p in retriever.retrieve(words))
+            seen.add(f"doc-{rng.randrange(0, 10_000)}")  # and some documents not searched for
+            for doc_id in seen:
+                _check_whole(store, doc_id, expected, stats)
+            stats.seconds.append(time.perf_counter() - t)
+            (docs,) = store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()
+            if stats.first_docs < 0:
+                stats.first_docs = int(docs)
+            stats.queries += 1
+            if final:
+                stats.last_docs = int(docs)
+                stats.last_vectors = store.vectors().count
+                hits = store.keyword_search(newest_token, 5)
+                stats.last_found_new = bool(hits)
+        except Exception:  # noqa: BLE001 - any failure of a query is what this loop counts
+            stats.errors.append(traceback.format_exc(limit=3))
+        if final:
+            return stats
+        final = finishing
+
+
+def _check_whole(store, doc_id: str, expected: dict[str, int], stats: ReaderStats) -> None:
+    # One statement reads one snapshot: the hash and the chunk count are from the same commit.
+    digest, chunks = store.conn.execute(
+        "SELECT (SELECT content_hash FROM documents WHERE id = ?1), "
+        "(SELECT COUNT(*) FROM chunks WHERE doc_id = ?1)", (doc_id,),
+    ).fetchone()
+    if digest is None:
+        if chunks:
+            stats.half_documents.append(f"{doc_id}: {chunks} chunks without a document row")
+    elif expected.get(digest) != chunks:
+        stats.half_documents.append(f"{doc_id}: {chunks} chunks, a whole version has {expected.get(digest)}")
+
+
+def reader_main(argv: Sequence[str]) -> None:
+    """A reader process: query ``--data`` until ``--stop`` exists; write stats to ``--out``."""
+    from bench.crash import FeatureHashEmbedder, open_store
+    from rag.retrieval import Retriever
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--expected", type=Path, required=True)
+    ap.add_argument("--stop", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--newest", required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    expected = json.loads(args.expected.read_text())
+    embedder = FeatureHashEmbedder()
+    store = open_store(args.data)
+    retriever = Retriever(store, embedder, mode="hybrid")
+    print("ready", flush=True)
+    stats = read_loop(store, embedder, retriever, expected, args.stop.exists, args.newest, args.seed)
+    args.out.write_text(json.dumps(asdict(stats)))
+
+
+# -- askers through the pipeline, with the real model -----------------------------------------
+
+@dataclass
+class Level:
+    askers: int
+    answers: int
+    wall_s: float
+    latencies: list[float]
+    first_tokens: list[float]
+    errors: list[str]
+    model_calls: int  # answers that went through the model (not "not covered" without it)
+
+    @property
+    def per_minute(self) -> float:
+        return 60.0 * self.answers / self.wall_s
+
+    def p95(self, values: list[float]) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def ask_level(app, questions: list[str], askers: int, answers: int) -> Level:
+    from rag.records import Answer
+
+    jobs = [questions[i % len(questions)] for i in range(answers)]
+    lock = threading.Lock()
+    latencies: list[float] = []
+    first_tokens: list[float] = []
+    errors: list[str] = []
+    model_calls = [0]
+
+    def asker() -> None:
+        while True:
+            with lock:
+                if not jobs:
+                    return
+                question = jobs.pop(0)
+            t = time.perf_counter()
+            first = None
+            try:
+                answer = None
+                for item in app.pipeline.stream(question):
+                    if isinstance(item, Answer):
+                        answer = item
+                    elif first is None:
+                        first = time.perf_counter() - t
+                if answer is None or not answer.text.strip():
+                    raise RuntimeError(f"no answer to {question!r}")
+                with lock:
+                    model_calls[0] += "prompt_ready" in answer.timings
+                    latencies.append(time.perf_counter() - t)
+                    first_tokens.append(first if first is not None else latencies[-1])
+            except Exception:  # noqa: BLE001 - counted and reported: every answer must complete
+                with lock:
+                    errors.append(traceback.format_exc(limit=4))
+
+    threads = [threading.Thread(target=asker) for _ in range(askers)]
+    t = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Level(askers, len(latencies), time.perf_counter() - t, latencies, first_tokens, errors, model_calls[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="smollm2-135m", help="smollm2-135m (default, quick), qwen2.5-1.5b, or a .gguf")
+    ap.add_argument("--askers", type=int, nargs="+", default=[1, 4, 8])
+    ap.add_argument("--answers", type=int, default=16, help="answers per level, shared out among its askers")
+    ap.add_argument("--corpus", type=Path, help="a JSONL file to index besides corpus/")
+    ap.add_argument("--questions", type=Path, help="JSONL with a 'question' field (default: questions about corpus/)")
+    ap.add_argument("--cache-dir", type=Path, help="model cache (default: the user cache folder)")
+    args = ap.parse_args()
+
+    from rag.settings import load_settings
+    from rag.wiring import build
+
+    work = Path(tempfile.mkdtemp(prefix="newsrag-concurrency-"))
+    settings = load_settings({}, data_dir=work / "data", model=args.model, cache_dir=args.cache_dir)
+    app = build(settings)
+    app.index_shipped_corpus()
+    if args.corpus:
+        app.ingestor.add([args.corpus])
+    questions = QUESTIONS
+    if args.questions:
+        questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
+    warm = app.pipeline.ask(questions[0])  # loads the embedder and the model; not timed
+    print(f"model {args.model}, {app.store.counts()[0]} documents, {len(questions)} questions; warm-up answer: "
+          f"{warm.text[:100]!r}", file=sys.stderr)
+    levels = []
+    for askers in args.askers:
+        level = ask_level(app, questions, askers, args.answers)
+        levels.append(level)
+        print(f"  {askers} askers: {level.answers}/{args.answers} answers in {level.wall_s:.1f} s", file=sys.stderr)
+        for error in level.errors[:3]:
+            print(error, file=sys.stderr)
+    print(f"\nconcurrent askers through Pipeline.stream, model {args.model}, one process, "
+          f"{args.answers} answers per level")
+    print(f"{'askers':>6} {'answers':>8} {'model calls':>11} {'answers/min':>12} {'median s':>9} {'p95 s':>7} "
+          f"{'p95 first token s':>18} {'errors':>7}")
+    for lv in levels:
+        print(f"{lv.askers:>6} {lv.answers:>8} {lv.model_calls:>11} {lv.per_minute:>12.1f} "
+              f"{statistics.median(lv.latencies):>9.1f} {lv.p95(lv.latencies):>7.1f} "
+              f"{lv.p95(lv.first_tokens):>18.1f} {len(lv.errors):>7}")
+    failed = any(lv.errors or lv.answers != args.answers for lv in levels)
+    print("\nFAILED: some answers did not complete" if failed else "\nall answers completed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--reader":
+        reader_main(sys.argv[2:])
+    else:
+        main()
