@@ -20,6 +20,9 @@ from rag.text import content_words, overlap, sentence_spans
 # Weight of lexical overlap next to cosine similarity: names and numbers in a question are
 # strong evidence that embeddings of a small model blur.
 LEXICAL_WEIGHT = 0.5
+MAX_PASSAGES = 4
+TOP_SHARE = 0.45
+MIN_WINDOW = 200
 
 
 @dataclass(frozen=True)
@@ -58,13 +61,17 @@ def select_evidence(question: str, query_vector: np.ndarray, passages: Sequence[
         scored.append((max(scores), i, scores))
     scored.sort(key=lambda item: item[0], reverse=True)
 
-    share = max(200, budget_chars // min(len(passages), 4))
+    slots = min(len(scored), MAX_PASSAGES)
     chosen: list[tuple[int, int, int, float]] = []
     used = 0
-    for best, i, scores in scored:
+    for rank, (best, i, scores) in enumerate(scored[:slots]):
         if used >= budget_chars:
             break
-        lo, hi = _window(spans[i], scores, min(share, budget_chars - used))
+        # The strongest passage most often holds the answer, and an answer often sits in the
+        # sentence after the one that matches the question: give it the largest window.
+        left = budget_chars - used
+        share = int(left * TOP_SHARE) if rank == 0 and slots > 1 else left // (slots - rank)
+        lo, hi = _window(spans[i], scores, max(min(MIN_WINDOW, left), share))
         start, end = spans[i][lo][0], spans[i][hi][1]
         chosen.append((i, start, end, best))
         used += end - start
