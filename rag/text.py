@@ -9,7 +9,12 @@ import re
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before white space
 # and a capital, digit or opening quote; or at a line break.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+# Titles and other abbreviations that end in a period but not a sentence ("Lt. Uhura").
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Lt", "Sgt", "Gen", "Col", "Capt", "Gov", "Sen",
+                  "Rep", "Rev", "Prof", "Jr", "Sr", "No", "Vol", "Inc", "Corp", "Co", "vs", "Jan",
+                  "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "U.S", "U.K")
+_NOT_AFTER = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS)
+_BOUNDARY = re.compile(_NOT_AFTER + r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOP = frozenset(
     """a about above after again against all also am an and any are as at be because been before
