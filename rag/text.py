@@ -14,7 +14,8 @@ _ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Lt", "Sgt", "Gen", "Col", "Cap
                   "Rep", "Rev", "Prof", "Jr", "Sr", "No", "Vol", "Inc", "Corp", "Co", "vs", "Jan",
                   "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "U.S", "U.K")
 _NOT_AFTER = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS)
-_BOUNDARY = re.compile(_NOT_AFTER + r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+_END = r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))"  # an end mark, maybe with its closing quote
+_BOUNDARY = re.compile(_NOT_AFTER + _END + r"\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOP = frozenset(
     """a about above after again against all also am an and any are as at be because been before
