@@ -4,10 +4,9 @@
 
 newsrag: hybrid retrieval, sentence-window evidence within `context_chars`, short answer.
 naive: the same retrieval's top 4 chunks widened to 1,000 characters each, pasted whole into the
-prompt. Each round asks a different question about the same story and then the example question,
-first through newsrag and then naively, as a chat would: llama.cpp reuses the cached system
-prompt but never a whole previous prompt. Models load in a warm-up round first; timings are
-medians of the example question over the rounds.
+prompt. Before every measured run llama.cpp's prompt cache is emptied, so both pay for their whole
+prompt (in a chat, newsrag's fixed system prompt would be cached: its figures are conservative).
+Models load in a warm-up round first; timings are medians over the runs.
 """
 from __future__ import annotations
 
@@ -66,9 +65,10 @@ def main() -> None:
     ap.add_argument("--model", default="qwen2.5-1.5b")
     ap.add_argument("--corpus", type=Path, action="append", default=[], help="extra articles to index")
     ap.add_argument("--data-dir", type=Path, help="reuse an index between runs")
+    ap.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: one per core)")
     args = ap.parse_args()
     data = args.data_dir or Path(tempfile.mkdtemp(prefix="newsrag-query-"))
-    settings = load_settings({}, data_dir=data, model=args.model)
+    settings = load_settings({}, data_dir=data, model=args.model, n_threads=args.threads)
     app = build(settings)
     app.index_shipped_corpus()
     if args.corpus:
@@ -76,16 +76,18 @@ def main() -> None:
     docs, chunks = app.store.counts()
     run_newsrag(app, OTHER)  # warm-up: loads the embedder and the model
     ours, naive = [], []
+    model = app.pipeline.generator()
     for _ in range(args.runs):
-        run_newsrag(app, OTHER)  # so the measured run finds only its system prompt cached
+        model.forget_prompt_cache()
         ours.append(run_newsrag(app))
-        run_naive(app, OTHER)
+        model.forget_prompt_cache()
         naive.append(run_naive(app))
 
     def med(rows, key):
         return statistics.median(r[key] for r in rows)
 
-    print(f"index: {docs} documents, {chunks} chunks; model {args.model}; {args.runs} runs each, medians")
+    print(f"index: {docs} documents, {chunks} chunks; model {args.model}, {args.threads or 'all'} threads; "
+          f"{args.runs} runs each, medians")
     print(f"{'':24}{'newsrag':>10}{'naive':>10}{'ratio':>8}")
     for key, label in (("retrieval", "retrieval s"), ("first_token", "first token s"), ("total", "total s"),
                        ("tokens", "tokens generated")):
