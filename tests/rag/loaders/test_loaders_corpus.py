@@ -9,7 +9,8 @@ import pytest
 from rag.loaders import load_paths
 from rag.records import Document
 
-CORPUS = Path("/work/shared/bench/rtqa-small/corpus.jsonl")
+# shared/ sits beside the checkout, here and in CI.
+CORPUS = Path(__file__).resolve().parents[4] / "shared/bench/rtqa-small/corpus.jsonl"
 
 
 @pytest.mark.skipif(not CORPUS.is_file(), reason=f"{CORPUS} is not present")
