@@ -22,12 +22,6 @@ from rag.errors import ModelError
 class Generator(Protocol):
     """Anything that can stream an assistant reply to a list of chat messages."""
 
-    def forget_prompt_cache(self) -> None:
-        """Drop the evaluated prompt llama.cpp keeps for prefix reuse (for fair timing runs)."""
-        with self._lock:
-            if self._llama is not None:
-                self._llama.reset()
-
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """Yield the reply's text in pieces; ``messages`` are ``{"role": ..., "content": ...}``."""
         ...
