@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -225,7 +226,7 @@ def main() -> None:
     if args.questions:
         questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     warm = app.pipeline.ask(questions[0])  # loads the embedder and the model; not timed
-    print(f"model {args.model}, {app.store.counts()[0]} documents, {len(questions)} questions; warm-up answer: "
+    print(f"load average {os.getloadavg()[0]:.1f}; model {args.model}, {app.store.counts()[0]} documents, {len(questions)} questions; warm-up answer: "
           f"{warm.text[:100]!r}", file=sys.stderr)
     levels = []
     for askers in args.askers:
@@ -242,6 +243,7 @@ def main() -> None:
         print(f"{lv.askers:>6} {lv.answers:>8} {lv.model_calls:>11} {lv.per_minute:>12.1f} "
               f"{statistics.median(lv.latencies):>9.1f} {lv.p95(lv.latencies):>7.1f} "
               f"{lv.p95(lv.first_tokens):>18.1f} {len(lv.errors):>7}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: timings vary with it)")
     failed = any(lv.errors or lv.answers != args.answers for lv in levels)
     print("\nFAILED: some answers did not complete" if failed else "\nall answers completed")
     sys.exit(1 if failed else 0)

@@ -379,6 +379,7 @@ def ingest_kill_loop(workdir: Path, docs: int, kills: int, seed: int, ann_thresh
                     except subprocess.TimeoutExpired:
                         proc.send_signal(signal.SIGKILL)
                         killed = True
+                        stats.kill_after_s.append(time.perf_counter() - started)
                 out, err = proc.communicate()
                 if not killed and proc.returncode != 0:
                     raise RuntimeError(f"driver failed ({proc.returncode}):\n{err[-3000:]}")
@@ -395,7 +396,6 @@ def ingest_kill_loop(workdir: Path, docs: int, kills: int, seed: int, ann_thresh
                 if killed:
                     phase_killed = True
                     stats.kills += 1
-                    stats.kill_after_s.append(time.perf_counter() - started)
                     done = sum(1 for d, h in version.hashes.items() if snapshot.get(d, ("",))[0] == h)
                     stats.committed_at_kill.append(done / len(version.hashes))
                     say(f"  kill {stats.kills:3d}/{kills}: {name} after {stats.kill_after_s[-1]:5.2f}s, "
@@ -554,7 +554,8 @@ def main() -> None:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    print("\nFAILED" if failed else "\nall checks passed")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+    print("FAILED" if failed else "all checks passed")
     sys.exit(1 if failed else 0)
 
 

@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -166,12 +167,13 @@ def main() -> None:
     ap.add_argument("--embedder", choices=("hash", "real"), default="hash")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N articles as the 1x corpus")
     ap.add_argument("--ann-threshold", type=int, default=200_000, help="as in the settings (default 200000)")
+    ap.add_argument("--keep", type=Path, help="move the data folder of the last size here (e.g. for bench/ann.py)")
     args = ap.parse_args()
 
     label = ("feature-hash stand-in embedder (384 dims), NOT the embedding model"
              if args.embedder == "hash" else "all-MiniLM-L6-v2 (the real embedder)")
     print(f"corpus {args.corpus}{f' (first {args.limit} articles)' if args.limit else ''}; embedder: {label}; "
-          f"ann_threshold {args.ann_threshold}; {os.cpu_count()} cores")
+          f"ann_threshold {args.ann_threshold}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     print(f"{'size':>5} {'docs':>7} {'chunks':>8} {'base MB':>8} {'stream peak MB':>15} {'(1st/2nd half)':>15} "
           f"{'final peak MB':>14} {'chunks/s stream':>16} {'chunks/s all':>13} {'index':>6} {'db MB':>7} {'faiss MB':>9}")
     for times in args.times:
@@ -188,10 +190,14 @@ def main() -> None:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 sys.exit(1)
             r = json.loads(proc.stdout.strip().splitlines()[-1])
+            if args.keep and times == args.times[-1]:
+                shutil.rmtree(args.keep, ignore_errors=True)
+                shutil.move(str(work / "data"), str(args.keep))
         print(f"{times:>4g}x {r['documents']:>7} {r['chunks']:>8} {r['baseline_mb']:>8.0f} {r['streaming_peak_mb']:>15.0f} "
               f"{r['streaming_peak_first_half_mb']:>7.0f}/{r['streaming_peak_second_half_mb']:<7.0f} "
               f"{r['final_peak_mb']:>14.0f} {r['chunks'] / r['streaming_s']:>16.0f} {r['chunks'] / r['total_s']:>13.0f} "
               f"{r['index_layout']:>6} {r['db_mb']:>7.0f} {r['faiss_mb']:>9.0f}", flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: timings vary with it)")
 
 
 if __name__ == "__main__":

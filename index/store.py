@@ -4,11 +4,14 @@ search through a FAISS index kept in step with it.
 Writes are transactions: a document's row, its chunks, their embeddings and keyword rows go in
 together or not at all, and SQLite's lock queues concurrent writers. Every write bumps a
 generation number; readers compare it before each search and catch their FAISS index up, so a
-running chat sees documents another process just added. Not here: loading files, chunking and
-embedding (rag.ingest), and fusing the two searches (rag.retrieval).
+running chat sees documents another process just added. Past ``ann_threshold`` vectors the FAISS
+side is an approximate (IVF) index, trained here from the stored embeddings (see index.sync).
+Not here: loading files, chunking and embedding (rag.ingest), and fusing the two searches
+(rag.retrieval).
 """
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -185,7 +188,7 @@ class Store:
                 built = built or rebuilt
             if built:
                 try:
-                    sync.save(self.conn, self._vectors, self.faiss_path, prune=False)
+                    self._save(self._vectors, prune=False)
                 except OSError:
                     pass  # a read-only data folder: this process keeps its index in memory
             return self._vectors
@@ -225,7 +228,23 @@ class Store:
         """Persist the caught-up FAISS index so the next process starts without catching up."""
         index = self.vectors()
         with self._vectors_lock:
-            sync.save(self.conn, index, self.faiss_path)
+            self._save(index, prune=True)
+
+    def _save(self, index: VectorIndex, prune: bool) -> None:
+        # The file will claim a generation: make the SQLite commits up to it durable first. Under
+        # synchronous=NORMAL a power cut can drop the last commits; a file claiming a generation
+        # the database then reaches again with other content would be trusted. Flushing the
+        # write-ahead log (and the database, for frames already checkpointed) takes no lock.
+        for path in (self.db_path, Path(f"{self.db_path}-wal")):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        sync.save(self.conn, index, self.faiss_path, prune=prune)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

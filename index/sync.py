@@ -57,10 +57,7 @@ def build(conn: sqlite3.Connection, dim: int, ann_threshold: int = 0) -> VectorI
 
 def needs_relayout(index: VectorIndex, ann_threshold: int) -> bool:
     """Whether ``index`` should be rebuilt in another layout (or retrained) for its size."""
-    wanted = _layout_for(index.count, ann_threshold, index)
-    if wanted != index.layout:
-        return True
-    return index.layout == IVF and index.count > _REGROW * index.trained_on
+    return _misfit(index.layout, index.trained_on, index.count, ann_threshold)
 
 
 def relayout(conn: sqlite3.Connection, index: VectorIndex, path: Path,
@@ -68,16 +65,20 @@ def relayout(conn: sqlite3.Connection, index: VectorIndex, path: Path,
     """An index in the right layout for ``index``'s size; True when it was built here.
 
     Another process (usually the writer) may already have built and saved one: the saved file is
-    used when its layout fits, so the training is done once rather than by every reader.
+    used when its header says it fits, so the training is done once rather than by every reader.
     """
-    try:
-        saved = VectorIndex.load(path, index.dim)
-    except VectorFileError:
-        saved = None
-    if saved is not None:
-        catch_up(conn, saved)
-        if not needs_relayout(saved, ann_threshold):
-            return saved, False
+    header = VectorIndex.peek(path)
+    if header is not None and not _misfit(str(header.get("layout", EXACT)), int(header.get("trained_on", 0)),
+                                          index.count, ann_threshold):
+        try:
+            saved = VectorIndex.load(path, index.dim)
+        except VectorFileError:
+            saved = None
+        if saved is not None:
+            catch_up(conn, saved)
+            if not needs_relayout(saved, ann_threshold):
+                return saved, False
+            del saved  # free it before building another
     return build(conn, index.dim, ann_threshold), True
 
 
@@ -155,12 +156,18 @@ def save(conn: sqlite3.Connection, index: VectorIndex, path: Path, *, prune: boo
             raise
 
 
-def _layout_for(count: int, ann_threshold: int, current: VectorIndex | None) -> str:
+def _layout_for(count: int, ann_threshold: int, current: str | None) -> str:
     if ann_threshold <= 0:
         return EXACT
-    if current is not None and current.layout == IVF:
+    if current == IVF:
         return IVF if count >= ann_threshold // 2 else EXACT
     return IVF if count > ann_threshold else EXACT
+
+
+def _misfit(layout: str, trained_on: int, count: int, ann_threshold: int) -> bool:
+    if _layout_for(count, ann_threshold, layout) != layout:
+        return True
+    return layout == IVF and count > _REGROW * trained_on
 
 
 def _trained_ivf(conn: sqlite3.Connection, dim: int) -> VectorIndex:

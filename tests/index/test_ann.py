@@ -163,3 +163,19 @@ def test_ivf_file_round_trips_with_its_settings(tmp_path):
     assert sorted(loaded.ids()) == list(range(1, 401))
     q = clustered(1, 2)[0]
     assert loaded.search(q, 5) == index.search(q, 5)
+
+
+def test_a_reader_takes_the_writers_trained_index_instead_of_training(tmp_path, monkeypatch):
+    writer = store_at(tmp_path, threshold=300)
+    reader = store_at(tmp_path, threshold=300)
+    fill(writer, 20)
+    assert reader.vectors().layout == EXACT
+    fill(writer, 20, first=20)
+    writer.save_vectors()  # trains and saves the IVF index
+
+    def no_training(*_):
+        raise AssertionError("the reader trained its own index")
+
+    monkeypatch.setattr(sync, "_trained_ivf", no_training)
+    index = reader.vectors()
+    assert index.layout == IVF and set(index.ids()) == db_ids(writer)
