@@ -149,6 +149,9 @@ class Level:
     first_tokens: list[float]
     errors: list[str]
     model_calls: int  # answers that went through the model (not "not covered" without it)
+    prep_s: list[float]  # retrieval and evidence selection (embedding), before the model is asked
+    generation_s: list[float]  # from the prompt being ready to the last token (includes the queue)
+    tokens: int
 
     @property
     def per_minute(self) -> float:
@@ -168,6 +171,9 @@ def ask_level(app, questions: list[str], askers: int, answers: int) -> Level:
     first_tokens: list[float] = []
     errors: list[str] = []
     model_calls = [0]
+    prep_s: list[float] = []
+    generation_s: list[float] = []
+    tokens = [0]
 
     def asker() -> None:
         while True:
@@ -188,6 +194,10 @@ def ask_level(app, questions: list[str], askers: int, answers: int) -> Level:
                     raise RuntimeError(f"no answer to {question!r}")
                 with lock:
                     model_calls[0] += "prompt_ready" in answer.timings
+                    if "prompt_ready" in answer.timings:
+                        prep_s.append(answer.timings["prompt_ready"])
+                        generation_s.append(answer.timings["total"] - answer.timings["prompt_ready"])
+                        tokens[0] += answer.tokens
                     latencies.append(time.perf_counter() - t)
                     first_tokens.append(first if first is not None else latencies[-1])
             except Exception:  # noqa: BLE001 - counted and reported: every answer must complete
@@ -200,7 +210,8 @@ def ask_level(app, questions: list[str], askers: int, answers: int) -> Level:
         thread.start()
     for thread in threads:
         thread.join()
-    return Level(askers, len(latencies), time.perf_counter() - t, latencies, first_tokens, errors, model_calls[0])
+    return Level(askers, len(latencies), time.perf_counter() - t, latencies, first_tokens, errors, model_calls[0],
+                 prep_s, generation_s, tokens[0])
 
 
 def main() -> None:
@@ -238,11 +249,14 @@ def main() -> None:
     print(f"\nconcurrent askers through Pipeline.stream, model {args.model}, one process, "
           f"{args.answers} answers per level")
     print(f"{'askers':>6} {'answers':>8} {'model calls':>11} {'answers/min':>12} {'median s':>9} {'p95 s':>7} "
-          f"{'p95 first token s':>18} {'errors':>7}")
+          f"{'p95 first token s':>18} {'median prep s':>14} {'errors':>7}")
     for lv in levels:
         print(f"{lv.askers:>6} {lv.answers:>8} {lv.model_calls:>11} {lv.per_minute:>12.1f} "
               f"{statistics.median(lv.latencies):>9.1f} {lv.p95(lv.latencies):>7.1f} "
-              f"{lv.p95(lv.first_tokens):>18.1f} {len(lv.errors):>7}")
+              f"{lv.p95(lv.first_tokens):>18.1f} {statistics.median(lv.prep_s or [0.0]):>14.2f} "
+              f"{len(lv.errors):>7}")
+    print("prep: retrieval and evidence selection before the model is asked (CPU work that, with several "
+          "askers,\nruns beside the model's generation on the same cores)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: timings vary with it)")
     failed = any(lv.errors or lv.answers != args.answers for lv in levels)
     print("\nFAILED: some answers did not complete" if failed else "\nall answers completed")
