@@ -102,7 +102,6 @@ def driver_main(argv: Sequence[str]) -> None:
     ap.add_argument("--ann-threshold", type=int, default=0)
     ap.add_argument("paths", nargs="+", type=Path)
     args = ap.parse_args(argv)
-    from index.store import Store
     from rag.chunking import Chunker
     from rag.ingest import Ingestor
     from rag.settings import Settings
@@ -117,7 +116,6 @@ def driver_main(argv: Sequence[str]) -> None:
     print(json.dumps({"added": len(report.added), "updated": len(report.updated),
                       "unchanged": len(report.unchanged), "embedded": report.embedded,
                       "errors": [str(e) for e in report.errors]}), flush=True)
-    assert isinstance(store, Store)
 
 
 def saver_main(argv: Sequence[str]) -> None:

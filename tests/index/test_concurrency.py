@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -60,15 +61,15 @@ def test_readers_see_whole_documents_and_new_ones_without_restart(tmp_path):
     stop.touch()
     for thread in threads:
         thread.join(timeout=60)
-    for proc in readers:
+    seen = [asdict(stats) for stats in results]
+    for i, proc in enumerate(readers):
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-        results.append(_stats(tmp_path / f"reader{readers.index(proc)}.json"))
+        seen.append(json.loads((tmp_path / f"reader{i}.json").read_text()))
 
     total_chunks = sum(len(c) for c in v2.chunks.values())
-    assert len(results) == 4
-    for stats in results:
-        stats = stats if isinstance(stats, dict) else stats.__dict__
+    assert len(seen) == 4
+    for stats in seen:
         assert stats["errors"] == [] and stats["half_documents"] == []
         assert stats["queries"] > 3
         assert stats["first_docs"] < len(v2.hashes)  # it started before the writer finished ...
@@ -76,9 +77,6 @@ def test_readers_see_whole_documents_and_new_ones_without_restart(tmp_path):
         assert stats["last_vectors"] == total_chunks and stats["last_found_new"]
     assert verify(data, (v2,))[0] == []
 
-
-def _stats(path: Path) -> dict:
-    return json.loads(path.read_text())
 
 
 def test_two_writers_at_once_queue_and_both_finish(tmp_path):
