@@ -2,16 +2,20 @@
 
 Every citation must point at evidence that was shown and that supports the sentence citing it.
 Support is lexical: the share of the sentence's content words (rag.text) found in the evidence
-span and its title; at SUPPORT or more, the evidence supports the sentence. Markers naming no shown
-passage are dropped; a marker whose passage does not support its sentence is moved to the passage
-that does; a sentence without a marker gets its best supporting passage; a sentence nothing
-supports is flagged unsupported. Citations are renumbered in order of first use.
+span and its title; at SUPPORT or more, the evidence supports the sentence. When the question is
+known, the words the answer adds to it (the name, number or place asked for) are judged first: a
+sentence that restates the question around "Mark Meadows" is supported by the passage that
+names Mark Meadows, not by one that merely shares the question's words. Only when no passage
+holds those words is the whole sentence judged. Markers naming no shown passage are dropped; a
+marker whose passage does not support its sentence is moved to the passage that does; a sentence
+without a marker gets its best supporting passage; a sentence nothing supports is flagged
+unsupported. Citations are renumbered in order of first use.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection, Sequence
 
 from rag.evidence import Evidence
 from rag.records import AnswerSentence, Citation
@@ -40,10 +44,14 @@ def is_abstention(text: str) -> bool:
 
 
 def support(sentence: str, evidence: Evidence) -> float:
-    return overlap(content_words(sentence), set(content_words(evidence.text + " " + evidence.passage.title)))
+    return _share(content_words(sentence), evidence)
 
 
-def check(raw: str, evidence: Sequence[Evidence]) -> CheckedAnswer:
+def _share(words: list[str], evidence: Evidence) -> float:
+    return overlap(words, set(content_words(evidence.text + " " + evidence.passage.title)))
+
+
+def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> CheckedAnswer:
     by_number = {ev.number: ev for ev in evidence}
     parts = _split(raw)
     if is_abstention(" ".join(p for p, _ in parts)) or not evidence:
@@ -52,11 +60,12 @@ def check(raw: str, evidence: Sequence[Evidence]) -> CheckedAnswer:
     if not parts:
         parts = [_fallback(evidence)]
 
+    asked = set(content_words(question))
     numbering: dict[int, int] = {}  # evidence number -> citation number
     cited_sentences: dict[int, list[int]] = {}
     sentences = []
     for index, (sentence, markers) in enumerate(parts):
-        chosen = _choose(sentence, [by_number[m] for m in markers if m in by_number], evidence)
+        chosen = _choose(sentence, [by_number[m] for m in markers if m in by_number], evidence, asked)
         numbers = []
         for ev in chosen:
             numbers.append(numbering.setdefault(ev.number, len(numbering) + 1))
@@ -83,16 +92,22 @@ def _with_markers(sentence: AnswerSentence) -> str:
     return f"{body[:end]} {markers}{body[end:]}"
 
 
-def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
+def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],
+            asked: Collection[str] = ()) -> list[Evidence]:
     """Keep marked evidence that supports the sentence; else the best that does; else none."""
     words = content_words(sentence)
     if not words:  # nothing to check ("Yes.", a bare number): trust the model's markers
         return marked
-    kept = [ev for ev in marked if support(sentence, ev) >= SUPPORT]
-    if kept:
-        return list(dict.fromkeys(kept))
-    best = max(evidence, key=lambda ev: support(sentence, ev))
-    return [best] if support(sentence, best) >= SUPPORT else []
+    novel = [w for w in words if w not in asked]
+    # The answer's own words first, then (paraphrased answers) the whole sentence.
+    for judged in ([novel, words] if novel and len(novel) < len(words) else [words]):
+        kept = [ev for ev in marked if _share(judged, ev) >= SUPPORT]
+        if kept:
+            return list(dict.fromkeys(kept))
+        best = max(evidence, key=lambda ev: _share(judged, ev))
+        if _share(judged, best) >= SUPPORT:
+            return [best]
+    return []
 
 
 def _split(raw: str) -> list[tuple[str, list[int]]]:

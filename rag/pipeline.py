@@ -87,7 +87,7 @@ class Pipeline:
             if close is not None:
                 close()
         timings.setdefault("first_token", time.perf_counter() - started)
-        checked = check("".join(pieces), evidence)
+        checked = check("".join(pieces), evidence, question)
         timings["total"] = time.perf_counter() - started
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
                      checked.abstained, timings, len(pieces), self.model_name)

@@ -3,13 +3,16 @@
 A line is a superset of what the benchmark scorer reads (id, answer, abstained, citations with
 passage text, retrieved passages best first, latency_s), plus the answer's sentences and their
 citation numbers, timings, tokens, a ``correct`` flag and the question's gold fields, so a
-results file can be scored and compared on its own. A question that failed is written with an
+results file can be scored and compared on its own. ``answer`` is the answer's text without its
+citation markers (those are in ``citations`` and ``answer_marked``): a scorer reading "$19 million
+[1]" would otherwise count the marker as the number 1. A question that failed is written with an
 ``error`` and is run again on resume. Not here: running questions or aggregating metrics.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +21,22 @@ from rag.eval.judge import accurate
 from rag.eval.questions import Question, gold_fields
 from rag.records import Answer
 
+_MARKERS = re.compile(r"\s*\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
+
+
+def without_markers(text: str) -> str:
+    """``text`` with its citation markers removed: "Tencent [1][2]." -> "Tencent."."""
+    return _MARKERS.sub("", text).strip()
+
 
 def result_line(q: Question, answer: Answer) -> dict[str, Any]:
     t = answer.timings
+    plain = without_markers(answer.text)
     line: dict[str, Any] = {
         "id": q.id,
         "question": q.question,
-        "answer": answer.text,
+        "answer": plain,
+        "answer_marked": answer.text,
         "abstained": answer.abstained,
         "correct": None,
         "citations": [
@@ -50,7 +62,7 @@ def result_line(q: Question, answer: Answer) -> dict[str, Any]:
         **gold_fields(q),
     }
     if q.has_answer:
-        line["correct"] = accurate(answer.text, q.answers, q.distractors) and not answer.abstained
+        line["correct"] = accurate(plain, q.answers, q.distractors) and not answer.abstained
     return line
 
 

@@ -53,3 +53,32 @@ def test_abstention_has_no_citations():
 def test_support_is_the_share_of_content_words_found():
     assert support("Huawei and Baidu pool chips", EVIDENCE[0]) >= 0.5
     assert support("Volcanoes erupted in Iceland", EVIDENCE[0]) == 0.0
+
+
+HEARING = [
+    ev(1, "Cassidy Hutchinson, a former special assistant to the chief of staff, testified before the committee."),
+    ev(2, "Hutchinson worked for chief of staff Mark Meadows in the White House."),
+]
+QUESTION = "Cassidy Hutchinson was a former special assistant to which chief of staff?"
+
+
+def test_a_marker_moves_to_the_passage_holding_the_answer_not_the_question():
+    # Passage 1 shares most of the sentence's words, all of them taken from the question.
+    answer = "Cassidy Hutchinson was a former special assistant to chief of staff Mark Meadows [1]."
+    assert support(answer, HEARING[0]) >= 0.5
+    out = check(answer, HEARING, QUESTION)
+    assert [c.passage.doc_id for c in out.citations] == ["doc2"]
+    assert out.sentences[0].supported
+
+
+def test_without_the_question_the_whole_sentence_is_judged_as_before():
+    out = check("Cassidy Hutchinson was a former special assistant to chief of staff Mark Meadows [1].", HEARING)
+    assert [c.passage.doc_id for c in out.citations] == ["doc1"]
+
+
+def test_a_paraphrased_answer_falls_back_to_the_whole_sentence():
+    # "assisted" and "testimony" occur in no passage: the answer's own words support nothing,
+    # so the sentence as a whole is judged and the model's marker stands.
+    out = check("Cassidy Hutchinson assisted the chief of staff, per her testimony [1].", HEARING, QUESTION)
+    assert [c.passage.doc_id for c in out.citations] == ["doc1"]
+    assert out.sentences[0].supported

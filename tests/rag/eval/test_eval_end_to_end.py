@@ -108,7 +108,10 @@ def test_naive_baseline_uses_whole_passages_and_keeps_the_reply_as_written(tmp_p
                        build=fake_build("[1]", "Grindavik was evacuated [2].", "Gukesh won [9].",
                                         "It runs three times a week.", "A whale [1][2].", made=made))
     rows = results(tmp_path / "naive")
-    assert rows[0]["answer"] == "[1]" and rows[0]["citations"][0]["span"] == rows[0]["citations"][0]["text"]
+    assert rows[0]["answer_marked"] == "[1]" and rows[0]["citations"][0]["span"] == rows[0]["citations"][0]["text"]
+    # The scored answer is the text without markers: "[1]" would read as the number 1.
+    assert rows[0]["answer"] == "" and rows[1]["answer"] == "Grindavik was evacuated."
+    assert rows[1]["answer_marked"] == "Grindavik was evacuated [2]."
     assert rows[2]["citations"] == []  # [9] names no passage: ignored, not repaired
     assert rows[3]["citations"] == [] and rows[3]["correct"] is True
     assert [len(r["retrieved"]) for r in rows] == [4] * 5  # dense top-4 (the corpus has six articles)
