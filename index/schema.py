@@ -8,6 +8,7 @@ chunk rows, so a killed writer leaves either all of a document or none of it.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 SCHEMA_VERSION = "1"
 
@@ -62,13 +63,33 @@ END;
 def connect(path: str, timeout: float = 60.0) -> sqlite3.Connection:
     """Open a connection with the pragmas every connection needs."""
     conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
+    _wal(conn, timeout)
     # NORMAL under WAL never corrupts; a power cut may drop the last commits, which a rerun of
     # the same `add` restores.
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     return conn
+
+
+def _wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL, waiting out other processes doing the same on a new database.
+
+    Changing the journal mode can fail with "database is locked" at once, without SQLite's busy
+    handler, while another connection holds a lock on a brand-new file (two `add`s started
+    together): retry until ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def create(conn: sqlite3.Connection) -> None:
