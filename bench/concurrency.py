@@ -150,8 +150,6 @@ class Level:
     errors: list[str]
     model_calls: int  # answers that went through the model (not "not covered" without it)
     prep_s: list[float]  # retrieval and evidence selection (embedding), before the model is asked
-    generation_s: list[float]  # from the prompt being ready to the last token (includes the queue)
-    tokens: int
 
     @property
     def per_minute(self) -> float:
@@ -172,8 +170,6 @@ def ask_level(app, questions: list[str], askers: int, answers: int) -> Level:
     errors: list[str] = []
     model_calls = [0]
     prep_s: list[float] = []
-    generation_s: list[float] = []
-    tokens = [0]
 
     def asker() -> None:
         while True:
@@ -196,8 +192,6 @@ def ask_level(app, questions: list[str], askers: int, answers: int) -> Level:
                     model_calls[0] += "prompt_ready" in answer.timings
                     if "prompt_ready" in answer.timings:
                         prep_s.append(answer.timings["prompt_ready"])
-                        generation_s.append(answer.timings["total"] - answer.timings["prompt_ready"])
-                        tokens[0] += answer.tokens
                     latencies.append(time.perf_counter() - t)
                     first_tokens.append(first if first is not None else latencies[-1])
             except Exception:  # noqa: BLE001 - counted and reported: every answer must complete
@@ -211,7 +205,7 @@ def ask_level(app, questions: list[str], askers: int, answers: int) -> Level:
     for thread in threads:
         thread.join()
     return Level(askers, len(latencies), time.perf_counter() - t, latencies, first_tokens, errors, model_calls[0],
-                 prep_s, generation_s, tokens[0])
+                 prep_s)
 
 
 def main() -> None:

@@ -80,7 +80,6 @@ def test_readers_see_whole_documents_and_new_ones_without_restart(tmp_path):
     assert verify(data, (v2,))[0] == []
 
 
-
 @pytest.mark.integration
 def test_two_writers_at_once_queue_and_both_finish(tmp_path):
     v1, v2 = make_corpus(tmp_path / "corpus", docs=300, seed=9)
