@@ -2,14 +2,15 @@
 
 Documents stream through in batches sized for the embedder, so memory stays flat however large
 the input (what grows is a few hundred bytes per document: the ids in the report, and the ids
-seen, to catch one id given twice). Each batch is one SQLite transaction, so a killed process loses at most the batch in
-flight, and running the same `add` again skips every document already committed (same id and
-content hash). An edited document replaces its chunks, re-embedding only chunks whose text
+seen, to catch one id given twice). Each batch is one SQLite transaction, so a killed process
+loses at most the batch in flight, and running the same `add` again skips every document already
+committed (same id and content hash). An edited document replaces its chunks, re-embedding only chunks whose text
 changed. Bad files are reported in the result and never stop the batch.
 """
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -44,20 +45,21 @@ class IngestReport:
         return len(self.added) + len(self.updated) + len(self.unchanged) + len(self.duplicates)
 
 
+# PyTorch's CPU tensors change shape with every batch (padded to its longest chunk), which leaves
+# glibc's heap fragmented: without handing the freed memory back after each batch, the resident
+# size of `add` with the real embedder grew from 1.3 GB to 1.7 GB between 9k and 36k chunks
+# (bench/scale.py); with it, it stays flat. It costs about a millisecond per batch.
+@functools.cache
 def _malloc_trim() -> Callable[[], object]:
-    """glibc's malloc_trim, or a no-op where the C library has none (musl, macOS, Windows)."""
+    """glibc's malloc_trim, or a no-op where the C library has none (musl, macOS, Windows).
+
+    Looked up on the first batch, not at import.
+    """
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError, TypeError):
         return lambda: None
     return lambda: trim(0)
-
-
-# PyTorch's CPU tensors change shape with every batch (padded to its longest chunk), which leaves
-# glibc's heap fragmented: without handing the freed memory back after each batch, the resident
-# size of `add` with the real embedder grew from 1.3 GB to 1.7 GB between 9k and 36k chunks
-# (bench/scale.py); with it, it stays flat. It costs about a millisecond per batch.
-_release_freed_memory = _malloc_trim()
 
 
 def content_hash(doc: Document) -> str:
@@ -156,7 +158,7 @@ class Ingestor:
             embeddings = np.vstack(rows) if rows else np.zeros((0, fresh.shape[1] if fresh.size else 0), np.float32)
             batch.append(PreparedDocument(doc, digest, chunks, embeddings, hashes))
         self.store.write(batch)
-        _release_freed_memory()
+        _malloc_trim()()
         for doc, _, replaces, chunks, _, _ in plans:
             (report.updated if replaces else report.added).append(doc.id)
             report.chunks += len(chunks)
