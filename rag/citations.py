@@ -22,7 +22,10 @@ from rag.records import AnswerSentence, Citation
 from rag.text import content_words, overlap, sentence_spans
 
 SUPPORT = 0.5
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]")
+# A citation marker, "[1]" or "[1, 2]"; the group holds the numbers. Every module that reads or
+# strips markers uses this one.
+MARKER = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]")
+_SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
 _ABSTAIN = re.compile(
     r"(corpus|passages?|articles?|context|sources?) (do|does|did) not (cover|contain|mention|say|provide|include)"
     r"|\b(no|not enough) information\b|\bcannot (be )?(answer|determine)|\b(don't|do not) know\b"
@@ -39,16 +42,21 @@ class CheckedAnswer:
     abstained: bool
 
 
+def without_markers(text: str) -> str:
+    """``text`` with its citation markers removed: "Tencent [1][2]." -> "Tencent."."""
+    return _SPACED_MARKER.sub("", text).strip()
+
+
 def is_abstention(text: str) -> bool:
     return bool(_ABSTAIN.search(text))
 
 
 def support(sentence: str, evidence: Evidence) -> float:
-    return _share(content_words(sentence), evidence)
+    return overlap(content_words(sentence), _pool(evidence))
 
 
-def _share(words: list[str], evidence: Evidence) -> float:
-    return overlap(words, set(content_words(evidence.text + " " + evidence.passage.title)))
+def _pool(evidence: Evidence) -> set[str]:
+    return set(content_words(evidence.text + " " + evidence.passage.title))
 
 
 def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> CheckedAnswer:
@@ -61,11 +69,12 @@ def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> Checked
         parts = [_fallback(evidence)]
 
     asked = set(content_words(question))
+    pools = {ev.number: _pool(ev) for ev in evidence}
     numbering: dict[int, int] = {}  # evidence number -> citation number
     cited_sentences: dict[int, list[int]] = {}
     sentences = []
     for index, (sentence, markers) in enumerate(parts):
-        chosen = _choose(sentence, [by_number[m] for m in markers if m in by_number], evidence, asked)
+        chosen = _choose(sentence, [by_number[m] for m in markers if m in by_number], evidence, pools, asked)
         numbers = []
         for ev in chosen:
             numbers.append(numbering.setdefault(ev.number, len(numbering) + 1))
@@ -93,7 +102,7 @@ def _with_markers(sentence: AnswerSentence) -> str:
 
 
 def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],
-            asked: Collection[str] = ()) -> list[Evidence]:
+            pools: dict[int, set[str]], asked: Collection[str]) -> list[Evidence]:
     """Keep marked evidence that supports the sentence; else the best that does; else none."""
     words = content_words(sentence)
     if not words:  # nothing to check ("Yes.", a bare number): trust the model's markers
@@ -101,11 +110,12 @@ def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],
     novel = [w for w in words if w not in asked]
     # The answer's own words first, then (paraphrased answers) the whole sentence.
     for judged in ([novel, words] if novel and len(novel) < len(words) else [words]):
-        kept = [ev for ev in marked if _share(judged, ev) >= SUPPORT]
+        share = {ev.number: overlap(judged, pools[ev.number]) for ev in evidence}
+        kept = [ev for ev in marked if share[ev.number] >= SUPPORT]
         if kept:
             return list(dict.fromkeys(kept))
-        best = max(evidence, key=lambda ev: _share(judged, ev))
-        if _share(judged, best) >= SUPPORT:
+        best = max(evidence, key=lambda ev: share[ev.number])
+        if share[best.number] >= SUPPORT:
             return [best]
     return []
 
@@ -115,8 +125,8 @@ def _split(raw: str) -> list[tuple[str, list[int]]]:
     out: list[tuple[str, list[int]]] = []
     for start, end in sentence_spans(raw.strip()):
         piece = raw.strip()[start:end]
-        numbers = [int(n) for group in _MARKER.findall(piece) for n in re.split(r"\s*,\s*", group)]
-        text = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", piece)).strip()
+        numbers = [int(n) for group in MARKER.findall(piece) for n in re.split(r"\s*,\s*", group)]
+        text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", piece)).strip()
         if not re.search(r"\w", text):
             if out:  # a marker-only fragment ("... R&D. [1]") belongs to the sentence before it
                 out[-1][1].extend(numbers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from rag.citations import MARKER
 from rag.evidence import Evidence
 
 NOT_COVERED = "The corpus does not cover this question."
@@ -24,12 +25,11 @@ SYSTEM = (
 )
 
 _TAG = re.compile(r"</?\s*passage[^>]*>", re.IGNORECASE)
-_MARKER = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 
 
 def quote(text: str) -> str:
     """Passage text made safe to embed: no fake passage tags, no citation-like markers."""
-    return _MARKER.sub("", _TAG.sub(" ", text)).strip()
+    return MARKER.sub("", _TAG.sub(" ", text)).strip()
 
 
 def build_messages(question: str, evidence: Sequence[Evidence],
@@ -38,7 +38,7 @@ def build_messages(question: str, evidence: Sequence[Evidence],
     messages = [{"role": "system", "content": SYSTEM}]
     for asked, answered in list(history)[-2:]:
         messages.append({"role": "user", "content": asked})
-        messages.append({"role": "assistant", "content": _MARKER.sub("", answered).strip()})
+        messages.append({"role": "assistant", "content": MARKER.sub("", answered).strip()})
     blocks = []
     seen: dict[str, int] = {}
     for ev in evidence:

@@ -26,14 +26,13 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from rag.citations import SUPPORT, support
+from rag.citations import MARKER, SUPPORT, support
 from rag.eval.judge import accurate, contains_gold
 from rag.eval.questions import Question
 from rag.evidence import Evidence
 from rag.records import Passage
 
 DEFAULT_KS = (1, 3, 5)
-_MARKER = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def judge_result(q: Question, r: Mapping[str, Any] | None) -> Judged:
     return Judged(
         q.id, True, correct, cited, abstained, doc_rank, text_rank, bool(gold_docs),
         pairs, supported, sentences, cited_sentences,
-        bare_citation=not abstained and not re.search(r"\w", _MARKER.sub("", answer)),
+        bare_citation=not abstained and not re.search(r"\w", MARKER.sub("", answer)),
         latency_s=float(latency) if isinstance(latency, (int, float)) else None,
         first_token_s=float(first) if isinstance(first, (int, float)) else None,
         tokens=int(r.get("tokens") or 0),

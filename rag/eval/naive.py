@@ -13,14 +13,13 @@ import re
 import time
 from typing import Callable, Iterator
 
-from rag.citations import is_abstention
+from rag.citations import MARKER, is_abstention
 from rag.generation import Generator
 from rag.records import Answer, AnswerSentence, Citation, Passage
 from rag.retrieval import Retriever
 from rag.text import sentence_spans
 
 SYSTEM = "Answer the question using the passages below, and cite the passages you use by their number, like [1]."
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]")
 
 
 class NaivePipeline:
@@ -69,9 +68,9 @@ def read_citations(text: str, passages: list[Passage]) -> tuple[tuple[AnswerSent
     cited: dict[int, list[int]] = {}
     for start, end in sentence_spans(text):
         piece = text[start:end]
-        numbers = [int(n) for group in _MARKER.findall(piece) for n in re.split(r"\s*,\s*", group)]
+        numbers = [int(n) for group in MARKER.findall(piece) for n in re.split(r"\s*,\s*", group)]
         numbers = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(passages)))
-        body = _MARKER.sub("", piece).strip()
+        body = MARKER.sub("", piece).strip()
         if not re.search(r"\w", body):
             # A bare "[1]" has no sentence to attach to; it still cites its passage.
             for n in numbers:

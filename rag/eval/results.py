@@ -12,21 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 from rag.errors import InputError
+from rag.citations import without_markers
 from rag.eval.judge import accurate
 from rag.eval.questions import Question, gold_fields
 from rag.records import Answer
-
-_MARKERS = re.compile(r"\s*\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
-
-
-def without_markers(text: str) -> str:
-    """``text`` with its citation markers removed: "Tencent [1][2]." -> "Tencent."."""
-    return _MARKERS.sub("", text).strip()
 
 
 def result_line(q: Question, answer: Answer) -> dict[str, Any]:
