@@ -17,6 +17,15 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 # torch first, pinned: it is the CPU build on this machine's disk; a bare requirement pulled in by
 # sentence-transformers would download a CUDA build of several GB.
 "${pip[@]}" torch==2.13.0
+# llama-cpp-python builds llama.cpp with -march=native. Its AMX kernels die with a general
+# protection fault in VMs whose CPU advertises AMX without enabling it for user programs (seen
+# here on Firecracker), so AMX is switched off; explicit -mno-* flags win over -march=native.
+# AVX-512 and AVX2 stay. No wheel cache: pip would reuse a wheel built with other flags.
+if ! .venv/bin/python -m pip show llama-cpp-python >/dev/null 2>&1; then
+    no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    CFLAGS="${CFLAGS:-} $no_amx" CXXFLAGS="${CXXFLAGS:-} $no_amx" \
+        "${pip[@]}" --no-cache-dir 'llama-cpp-python>=0.3.16'
+fi
 if [ "$want_test" = 1 ]; then
     "${pip[@]}" -e '.[test]'
 else
