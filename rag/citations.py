@@ -7,9 +7,9 @@ known, the words the answer adds to it (the name, number or place asked for) are
 sentence that restates the question around "Mark Meadows" is supported by the passage that
 names Mark Meadows, not by one that merely shares the question's words. Only when no passage
 holds those words is the whole sentence judged. Markers naming no shown passage are dropped; a
-marker whose passage does not support its sentence is moved to the passage that does; a sentence
-without a marker gets its best supporting passage; a sentence nothing supports is flagged
-unsupported. Citations are renumbered in order of first use.
+marker whose passage supports its sentence less well than another shown passage is moved to the
+passage that supports it best; a sentence without a marker gets its best supporting passage; a
+sentence nothing supports is flagged unsupported. Citations are renumbered in order of first use.
 """
 from __future__ import annotations
 
@@ -103,7 +103,11 @@ def _with_markers(sentence: AnswerSentence) -> str:
 
 def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],
             pools: dict[int, set[str]], asked: Collection[str]) -> list[Evidence]:
-    """Keep marked evidence that supports the sentence; else the best that does; else none."""
+    """The marked evidence that supports the sentence best; else the best that does; else none.
+
+    A marker stays when its passage supports the sentence as well as any shown passage does: the
+    model often cites the passage that says "Harris" when the next one says "Joanne Harris".
+    """
     words = content_words(sentence)
     if not words:  # nothing to check ("Yes.", a bare number): trust the model's markers
         return marked
@@ -111,12 +115,11 @@ def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],
     # The answer's own words first, then (paraphrased answers) the whole sentence.
     for judged in ([novel, words] if novel and len(novel) < len(words) else [words]):
         share = {ev.number: overlap(judged, pools[ev.number]) for ev in evidence}
-        kept = [ev for ev in marked if share[ev.number] >= SUPPORT]
-        if kept:
-            return list(dict.fromkeys(kept))
         best = max(evidence, key=lambda ev: share[ev.number])
-        if share[best.number] >= SUPPORT:
-            return [best]
+        if share[best.number] < SUPPORT:
+            continue
+        kept = [ev for ev in marked if share[ev.number] == share[best.number]]
+        return list(dict.fromkeys(kept)) or [best]
     return []
 
 

@@ -82,3 +82,20 @@ def test_a_paraphrased_answer_falls_back_to_the_whole_sentence():
     out = check("Cassidy Hutchinson assisted the chief of staff, per her testimony [1].", HEARING, QUESTION)
     assert [c.passage.doc_id for c in out.citations] == ["doc1"]
     assert out.sentences[0].supported
+
+
+def test_a_marker_moves_to_the_passage_that_holds_the_whole_answer():
+    shown = [
+        ev(1, "The row erupted after Rowling tweeted. Harris said she opposed threats of any kind."),
+        ev(2, "Rowling hit back at a tweet by Society of Authors chair Joanne Harris."),
+    ]
+    question = "Which fellow author did J. K. Rowling get in a Twitter row with?"
+    assert support("Joanne Harris", shown[0]) == 0.5  # enough to support, but only half the name
+    out = check("Joanne Harris [1].", shown, question)
+    assert [c.passage.doc_id for c in out.citations] == ["doc2"]
+
+
+def test_markers_that_support_equally_well_all_stay():
+    shown = [ev(1, "Joanne Harris chairs the Society of Authors."), ev(2, "Joanne Harris replied on Twitter.")]
+    out = check("Joanne Harris [1][2].", shown, "Who replied?")
+    assert [c.passage.doc_id for c in out.citations] == ["doc1", "doc2"]
