@@ -29,7 +29,9 @@ _SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
 _ABSTAIN = re.compile(
     r"(corpus|passages?|articles?|context|sources?) (do|does|did) not (cover|contain|mention|say|provide|include)"
     r"|\b(no|not enough) information\b|\bcannot (be )?(answer|determine)|\b(don't|do not) know\b"
-    r"|\bnot (mentioned|specified|provided|stated)\b",
+    r"|\bnot (mentioned|specified|provided|stated)\b"
+    # The fixed refusal with its subject swapped ("The UK did not cover this question.").
+    r"|\bnot cover this question\b",
     re.IGNORECASE,
 )
 

@@ -47,6 +47,7 @@ def test_abstention_has_no_citations():
     out = check("The corpus does not cover this question.", EVIDENCE)
     assert out.abstained and out.citations == ()
     assert is_abstention("The passages do not mention the price.")
+    assert is_abstention("The UK did not cover this question.")
     assert not is_abstention("Huawei is pooling R&D.")
 
 
