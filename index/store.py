@@ -166,6 +166,16 @@ class Store:
         ).fetchall()
         return [(int(rowid), -float(score)) for rowid, score in rows]
 
+    def unknown_words(self, words: Sequence[str]) -> list[str]:
+        """The ``words`` that occur in no chunk's text (one FTS5 lookup each)."""
+        out = []
+        for word in dict.fromkeys(words):
+            hit = self.conn.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
+                                    ('"' + word.replace('"', '""') + '"',)).fetchone()
+            if hit is None:
+                out.append(word)
+        return out
+
     def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         return self.vectors().search(query, k)
 

@@ -2,10 +2,10 @@
 
 `Pipeline.stream` yields answer tokens as the model writes them, then one final `Answer` with the
 checked text, citations and timings. When the best evidence is too weak (its cosine similarity to
-the question is under ``min_evidence``), no model is called: the answer says the corpus does not
-cover the question. Follow-up questions are searched together with the previous question, so
-"and what does Beijing offer them?" finds the same story. Not here: wiring models to settings
-(rag.wiring), or presenting the answer (CLI, UI).
+the question is under ``min_evidence``) or the question names something no chunk mentions, no
+model is called: the answer says the corpus does not cover the question. Follow-up questions are
+searched together with the previous question, so "and what does Beijing offer them?" finds the
+same story. Not here: wiring models to settings (rag.wiring), or presenting the answer (CLI, UI).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rag.generation import Generator
 from rag.prompt import NOT_COVERED, build_messages
 from rag.records import Answer, AnswerSentence, Passage
 from rag.retrieval import Retriever
+from rag.text import names
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -63,10 +64,14 @@ class Pipeline:
         retrieved_at = time.perf_counter()
         timings = {"retrieval": retrieved_at - started}
 
-        if self._too_weak(passages):
+        # A name the corpus never mentions ("Quillfield") means no article is about it, however
+        # close the retrieved passages look; a 1.5B model asked anyway invents an answer.
+        unknown = self.retriever.store.unknown_words(names(question))
+        if unknown or self._too_weak(passages):
+            text = NOT_COVERED + (f" No article mentions {', '.join(unknown)}." if unknown else "")
             timings["first_token"] = timings["total"] = time.perf_counter() - started
-            yield NOT_COVERED
-            yield Answer(question, NOT_COVERED, (AnswerSentence(NOT_COVERED, (), True),), (),
+            yield text
+            yield Answer(question, text, (AnswerSentence(text, (), True),), (),
                          tuple(passages), True, timings, 0, self.model_name)
             return
 

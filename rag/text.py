@@ -71,3 +71,14 @@ def overlap(words: list[str], other: str | set[str]) -> float:
         return 0.0
     pool = other if isinstance(other, set) else set(content_words(other))
     return sum(w in pool for w in words) / len(words)
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words that do not start a sentence ("Quillfield", "Tencent"), in order."""
+    out = []
+    for start, end in sentence_spans(text):
+        for word in _WORD.findall(text[start:end])[1:]:
+            if word[0].isupper() and len(word) > 2 and word.lower() not in STOP:
+                out.append(word)
+    return out
+

@@ -65,3 +65,9 @@ def test_keyword_search_ignores_query_syntax(tmp_path):
     store.write([prepared("a", "The AND operator NEAR quotes \"here\". " * 4)])
     for query in ['"unbalanced', "NEAR(", "a OR", "*", "-", "AND"]:
         store.keyword_search(query, 5)  # must not raise an FTS5 syntax error
+
+
+def test_unknown_words_are_those_no_chunk_contains(tmp_path):
+    store = open_store(tmp_path)
+    store.write([prepared("a", "Tencent and Baidu pool chip research in Shenzhen. " * 4)])
+    assert store.unknown_words(["Tencent", "baidu", "Quillfield", 'Shen"zhen', "Baidu"]) == ["Quillfield", 'Shen"zhen']

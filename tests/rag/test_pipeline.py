@@ -36,6 +36,15 @@ def test_weak_evidence_abstains_without_calling_the_model(make_app, corpus):
     assert app.pipeline.generator().seen == []
 
 
+def test_a_name_no_article_mentions_abstains_without_calling_the_model(make_app, corpus):
+    app = make_app("Velda Jones was elected [1].")
+    app.ingestor.add([corpus])
+    answer = app.pipeline.ask("Who was elected mayor of Quillfield?")
+    assert answer.abstained and answer.text == NOT_COVERED + " No article mentions Quillfield."
+    assert app.pipeline.generator().seen == []
+    assert not app.pipeline.ask("What is Beijing offering universities?").abstained
+
+
 def test_empty_store_abstains(make_app):
     answer = make_app("x").pipeline.ask("Anything?")
     assert answer.abstained and answer.passages == ()

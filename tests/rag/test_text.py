@@ -1,4 +1,4 @@
-from rag.text import content_words, overlap, sentence_spans, stem
+from rag.text import content_words, names, overlap, sentence_spans, stem
 
 
 def test_sentences_keep_abbreviations_and_offsets():
@@ -17,3 +17,8 @@ def test_content_words_drop_stop_words_and_fold_suffixes():
     assert stem("offering") == stem("offers") == stem("offered") == "offer"
     assert overlap(content_words("Beijing offers"), "Beijing is offering incentives") == 1.0
     assert overlap([], "anything") == 0.0
+
+
+def test_names_are_capitalised_words_that_do_not_start_a_sentence():
+    assert names("Who was elected mayor of Quillfield in March? Tencent said so.") == ["Quillfield", "March"]
+    assert names("Which firms are pooling chip R&D?") == []
