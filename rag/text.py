@@ -1,7 +1,8 @@
 """Small text helpers shared by evidence selection and citation checking.
 
-Sentence spans (with offsets, so a span can be highlighted in its passage) and content words
-(lower-cased, light plural stripping, stop words out) for lexical support checks. No NLP model.
+Sentence spans (with offsets, so a span can be highlighted in its passage), content words
+(lower-cased, light plural stripping, stop words out) for lexical support checks, and the
+capitalised names a question mentions. No NLP model.
 """
 from __future__ import annotations
 
@@ -81,4 +82,3 @@ def names(text: str) -> list[str]:
             if word[0].isupper() and len(word) > 2 and word.lower() not in STOP:
                 out.append(word)
     return out
-
