@@ -35,6 +35,11 @@ _STOP = frozenset(
 )
 
 
+def _phrase(word: str) -> str:
+    """``word`` as an FTS5 phrase, so that query syntax in it ("NEAR(", quotes) is plain text."""
+    return '"' + word.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class PreparedDocument:
     """A document ready to store: its chunks and one embedding row per chunk."""
@@ -158,7 +163,7 @@ class Store:
         words = [w for w in _WORD.findall(query.lower()) if w not in _STOP]
         if not words:
             return []
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
+        match = " OR ".join(_phrase(w) for w in dict.fromkeys(words))
         rows = self.conn.execute(
             "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
             "ORDER BY bm25(chunks_fts) LIMIT ?",
@@ -171,7 +176,7 @@ class Store:
         out = []
         for word in dict.fromkeys(words):
             hit = self.conn.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
-                                    ('"' + word.replace('"', '""') + '"',)).fetchone()
+                                    (_phrase(word),)).fetchone()
             if hit is None:
                 out.append(word)
         return out
