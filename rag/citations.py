@@ -6,7 +6,9 @@ span and its title; at SUPPORT or more, the evidence supports the sentence. When
 known, the words the answer adds to it (the name, number or place asked for) are judged first: a
 sentence that restates the question around "Mark Meadows" is supported by the passage that
 names Mark Meadows, not by one that merely shares the question's words. Only when no passage
-holds those words is the whole sentence judged. Markers naming no shown passage are dropped; a
+holds those words is the whole sentence judged. A passage's text counts before its title: "Serena
+Williams" is cited to the passage that says she was the guest, not to one whose headline names her
+over a paragraph about something else, because a citation points the reader at a span of text. Markers naming no shown passage are dropped; a
 marker whose passage supports its sentence less well than another shown passage is moved to the
 passage that supports it best; a sentence without a marker gets its best supporting passage; a
 sentence nothing supports is flagged unsupported. Citations are renumbered in order of first use.
@@ -61,6 +63,10 @@ def _pool(evidence: Evidence) -> set[str]:
     return set(content_words(evidence.text + " " + evidence.passage.title))
 
 
+def _text_pool(evidence: Evidence) -> set[str]:
+    return set(content_words(evidence.text))
+
+
 def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> CheckedAnswer:
     by_number = {ev.number: ev for ev in evidence}
     parts = _split(raw)
@@ -71,7 +77,7 @@ def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> Checked
         parts = [_fallback(evidence)]
 
     asked = set(content_words(question))
-    pools = {ev.number: _pool(ev) for ev in evidence}
+    pools = ({ev.number: _text_pool(ev) for ev in evidence}, {ev.number: _pool(ev) for ev in evidence})
     numbering: dict[int, int] = {}  # evidence number -> citation number
     cited_sentences: dict[int, list[int]] = {}
     sentences = []
@@ -104,19 +110,22 @@ def _with_markers(sentence: AnswerSentence) -> str:
 
 
 def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],
-            pools: dict[int, set[str]], asked: Collection[str]) -> list[Evidence]:
+            pools: tuple[dict[int, set[str]], ...], asked: Collection[str]) -> list[Evidence]:
     """The marked evidence that supports the sentence best; else the best that does; else none.
 
     A marker stays when its passage supports the sentence as well as any shown passage does: the
     model often cites the passage that says "Harris" when the next one says "Joanne Harris".
+    ``pools`` are each passage's words, text alone first, then text and title.
     """
     words = content_words(sentence)
     if not words:  # nothing to check ("Yes.", a bare number): trust the model's markers
         return marked
     novel = [w for w in words if w not in asked]
     # The answer's own words first, then (paraphrased answers) the whole sentence.
-    for judged in ([novel, words] if novel and len(novel) < len(words) else [words]):
-        share = {ev.number: overlap(judged, pools[ev.number]) for ev in evidence}
+    levels = [(judged, pool) for judged in ([novel, words] if novel and len(novel) < len(words) else [words])
+              for pool in pools]
+    for judged, pool in levels:
+        share = {ev.number: overlap(judged, pool[ev.number]) for ev in evidence}
         best = max(evidence, key=lambda ev: share[ev.number])
         if share[best.number] < SUPPORT:
             continue

@@ -96,6 +96,25 @@ def test_a_marker_moves_to_the_passage_that_holds_the_whole_answer():
     assert [c.passage.doc_id for c in out.citations] == ["doc2"]
 
 
+def test_a_passage_that_says_the_answer_beats_one_whose_title_names_it():
+    shown = [
+        ev(1, "Archetypes episodes will be released weekly.", title="Meghan Markle, Serena Williams on ambition"),
+        ev(2, "Her first guest was Serena Williams, who spoke about ambition."),
+    ]
+    out = check("Serena Williams [1].", shown, "Who was the first guest on the podcast?")
+    assert [c.passage.doc_id for c in out.citations] == ["doc2"]
+
+
+def test_a_title_still_supports_when_no_passage_text_does():
+    shown = [
+        ev(1, "Archetypes episodes will be released weekly.", title="Meghan Markle, Serena Williams on ambition"),
+        ev(2, "The podcast is produced by Archewell Audio."),
+    ]
+    out = check("Serena Williams [1].", shown, "Who was the first guest on the podcast?")
+    assert [c.passage.doc_id for c in out.citations] == ["doc1"]
+    assert out.sentences[0].supported
+
+
 def test_markers_that_support_equally_well_all_stay():
     shown = [ev(1, "Joanne Harris chairs the Society of Authors."), ev(2, "Joanne Harris replied on Twitter.")]
     out = check("Joanne Harris [1][2].", shown, "Who replied?")
