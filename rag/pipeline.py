@@ -3,7 +3,8 @@
 `Pipeline.stream` yields answer tokens as the model writes them, then one final `Answer` with the
 checked text, citations and timings. When the best evidence is too weak (its cosine similarity to
 the question is under ``min_evidence``) or the question names something no chunk mentions, no
-model is called: the answer says the corpus does not cover the question. Follow-up questions are
+model is called: the answer says the corpus does not cover the question. A reply that only
+restates a which/who/what question is replaced by NO_ANSWER, marked as an abstention. Follow-up questions are
 searched together with the previous question, so "and what does Beijing offer them?" finds the
 same story. Not here: wiring models to settings (rag.wiring), or presenting the answer (CLI, UI).
 """
@@ -12,14 +13,14 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator, Sequence
 
-from rag.citations import check
+from rag.citations import check, without_markers
 from rag.embedding import Embedder
 from rag.evidence import select_evidence
 from rag.generation import Generator
-from rag.prompt import NOT_COVERED, build_messages
+from rag.prompt import NO_ANSWER, NOT_COVERED, build_messages
 from rag.records import Answer, AnswerSentence, Passage
 from rag.retrieval import Retriever
-from rag.text import names
+from rag.text import names, restates
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -94,6 +95,11 @@ class Pipeline:
         timings.setdefault("first_token", time.perf_counter() - started)
         checked = check("".join(pieces), evidence, question)
         timings["total"] = time.perf_counter() - started
+        if not checked.abstained and restates(without_markers(checked.text), question):
+            # Asked again, the 1.5B model repeats itself; saying so beats showing an empty answer.
+            yield Answer(question, NO_ANSWER, (AnswerSentence(NO_ANSWER, (), True),), (), tuple(passages),
+                         True, timings, len(pieces), self.model_name)
+            return
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
                      checked.abstained, timings, len(pieces), self.model_name)
 

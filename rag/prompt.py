@@ -14,6 +14,8 @@ from rag.citations import MARKER
 from rag.evidence import Evidence
 
 NOT_COVERED = "The corpus does not cover this question."
+# When the model's reply only restated the question: the passages may hold the answer, unread.
+NO_ANSWER = "No answer found: the model only restated the question. The sources below may still hold it."
 
 SYSTEM = (
     "You answer questions about news articles using only the numbered passages in the user's "

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from rag.prompt import NOT_COVERED, SYSTEM, build_messages, quote
+from rag.prompt import NO_ANSWER, NOT_COVERED, SYSTEM, build_messages, quote
 from rag.records import Answer
 
 SEED = ("Major Chinese companies, including Huawei, Alibaba Cloud, Baidu and Tencent, are pooling R&D "
@@ -43,6 +43,14 @@ def test_a_name_no_article_mentions_abstains_without_calling_the_model(make_app,
     assert answer.abstained and answer.text == NOT_COVERED + " No article mentions Quillfield."
     assert app.pipeline.generator().seen == []
     assert not app.pipeline.ask("What is Beijing offering universities?").abstained
+
+
+def test_a_reply_that_only_restates_the_question_is_an_abstention(make_app, corpus):
+    app = make_app("The firms are pooling chip R&D [1].")
+    app.ingestor.add([corpus])
+    answer = app.pipeline.ask("Which firms are pooling chip R&D?")
+    assert answer.abstained and answer.text == NO_ANSWER and answer.citations == ()
+    assert answer.passages[0].doc_id == "seed"  # still shown as sources
 
 
 def test_empty_store_abstains(make_app):
