@@ -97,15 +97,14 @@ def build_pair(batches, n: int, dim: int, train_sample: np.ndarray) -> tuple[Vec
                         "add_ivf_s": add_ivf, "add_exact_s": add_exact}
 
 
-QUERY_THREADS = 0
-
-
-def measure(exact: VectorIndex, ivf: VectorIndex, queries: np.ndarray, nprobes: list[int], k: int = 10) -> list[dict]:
+def measure(exact: VectorIndex, ivf: VectorIndex, queries: np.ndarray, nprobes: list[int], k: int = 10,
+            threads: int = 0) -> list[dict]:
+    """Recall and latency per nprobe; ``threads`` (0: FAISS's default) only while timing queries."""
     import faiss
 
     before = faiss.omp_get_max_threads()
-    if QUERY_THREADS:
-        faiss.omp_set_num_threads(QUERY_THREADS)
+    if threads:
+        faiss.omp_set_num_threads(threads)
     try:
         return _measure(exact, ivf, queries, nprobes, k)
     finally:
@@ -151,7 +150,7 @@ def report(title: str, n: int, info: dict, rows: list[dict]) -> None:
         print(f"  {r['nprobe']!s:>8} {r['recall']:>10.3f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f}{mark}")
 
 
-def synthetic(n: int, queries: int, nprobes: list[int], seed: int) -> None:
+def synthetic(n: int, queries: int, nprobes: list[int], seed: int, threads: int = 0) -> None:
     clusters = max(200, n // 50)
     mix = Mixture(clusters, seed=seed)
     nlist, _ = ivf_shape(n)
@@ -164,11 +163,11 @@ def synthetic(n: int, queries: int, nprobes: list[int], seed: int) -> None:
     # The product trains on a random sample of the stored vectors: a fresh draw is the same thing.
     sample = mix.draw(min(n, 50 * nlist), seed=seed + 7)
     exact, ivf, info = build_pair(batches(), n, DIM, sample)
-    rows = measure(exact, ivf, mix.draw(queries, seed=seed + 99, query=True), nprobes)
+    rows = measure(exact, ivf, mix.draw(queries, seed=seed + 99, query=True), nprobes, threads=threads)
     report(f"SYNTHETIC clustered vectors ({clusters} clusters)", n, info, rows)
 
 
-def from_store(data: Path, questions: Path, limit: int, nprobes: list[int]) -> None:
+def from_store(data: Path, questions: Path, limit: int, nprobes: list[int], threads: int = 0) -> None:
     import sqlite3
 
     from rag.embedding import SentenceTransformerEmbedder
@@ -185,7 +184,7 @@ def from_store(data: Path, questions: Path, limit: int, nprobes: list[int]) -> N
     texts = [json.loads(line)["question"] for line in questions.read_text().splitlines() if line.strip()][:limit]
     queries = SentenceTransformerEmbedder(model).embed(texts)
     report(f"REAL embeddings from {data} ({model}), {len(texts)} real questions as queries", n, info,
-           measure(exact, ivf, queries, nprobes))
+           measure(exact, ivf, queries, nprobes, threads=threads))
     del ids
 
 
@@ -242,16 +241,13 @@ def main() -> None:
     args = ap.parse_args()
     import faiss
 
-    global QUERY_THREADS
-    QUERY_THREADS = args.threads
-
     print(f"faiss {faiss.__version__}, {args.threads or faiss.omp_get_max_threads()} threads for queries; "
           f"single-query latency; k=10; "
           f"load average {os.getloadavg()[0]:.1f}")
     for n in args.sizes:
-        synthetic(n, args.queries, args.nprobes, args.seed)
+        synthetic(n, args.queries, args.nprobes, args.seed, args.threads)
     if args.from_store:
-        from_store(args.from_store, args.questions, args.queries, args.nprobes)
+        from_store(args.from_store, args.questions, args.queries, args.nprobes, args.threads)
     if args.store_size:
         through_store(args.store_size, args.seed)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: latencies vary with it)")

@@ -67,7 +67,7 @@ class Pipeline:
 
         # A name the corpus never mentions ("Quillfield") means no article is about it, however
         # close the retrieved passages look; a 1.5B model asked anyway invents an answer.
-        unknown = self.retriever.store.unknown_words(names(question))
+        unknown = self.retriever.unknown_words(names(question))
         if unknown or self._too_weak(passages):
             text = NOT_COVERED + (f" No article mentions {', '.join(unknown)}." if unknown else "")
             timings["first_token"] = timings["total"] = time.perf_counter() - started

@@ -69,6 +69,10 @@ class Retriever:
                                keyword_rank=keyword_rank.get(chunk_id)))
         return out
 
+    def unknown_words(self, words: Sequence[str]) -> list[str]:
+        """The ``words`` no indexed chunk contains (see `Store.unknown_words`)."""
+        return self.store.unknown_words(words)
+
     def _cosines(self, query: np.ndarray, chunk_ids: Sequence[int], known: dict[int, float]) -> dict[int, float]:
         out = dict(known)
         missing = [i for i in chunk_ids if i not in out]
