@@ -20,11 +20,19 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 # llama-cpp-python builds llama.cpp with -march=native. Its AMX kernels die with a general
 # protection fault in VMs whose CPU advertises AMX without enabling it for user programs (seen
 # here on Firecracker), so AMX is switched off; explicit -mno-* flags win over -march=native.
-# AVX-512 and AVX2 stay. No wheel cache: pip would reuse a wheel built with other flags.
-if ! .venv/bin/python -m pip show llama-cpp-python >/dev/null 2>&1; then
+# AVX-512 and AVX2 stay. No wheel cache: pip would reuse a wheel built with other flags. The marker
+# file says this build was made here with these flags; a .venv without it (made by an older
+# install.sh, or by hand) gets llama-cpp-python rebuilt.
+no_amx_marker=.venv/.llama-cpp-built-without-amx
+if [ ! -f "$no_amx_marker" ]; then
+    again=()
+    if .venv/bin/python -m pip show llama-cpp-python >/dev/null 2>&1; then
+        again=(--force-reinstall --no-deps)
+    fi
     no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
     CFLAGS="${CFLAGS:-} $no_amx" CXXFLAGS="${CXXFLAGS:-} $no_amx" \
-        "${pip[@]}" --no-cache-dir 'llama-cpp-python>=0.3.16'
+        "${pip[@]}" --no-cache-dir "${again[@]}" 'llama-cpp-python>=0.3.16'
+    touch "$no_amx_marker"
 fi
 if [ "$want_test" = 1 ]; then
     "${pip[@]}" -e '.[test]'
