@@ -31,7 +31,7 @@ if [ ! -f "$no_amx_marker" ]; then
     fi
     no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
     CFLAGS="${CFLAGS:-} $no_amx" CXXFLAGS="${CXXFLAGS:-} $no_amx" \
-        "${pip[@]}" --no-cache-dir "${again[@]}" 'llama-cpp-python>=0.3.16'
+        "${pip[@]}" --no-cache-dir ${again[@]+"${again[@]}"} 'llama-cpp-python>=0.3.16'
     touch "$no_amx_marker"
 fi
 if [ "$want_test" = 1 ]; then
