@@ -1,3 +1,5 @@
+import pytest
+
 from rag.citations import check, is_abstention, support
 from rag.evidence import Evidence
 from rag.records import Passage
@@ -96,22 +98,17 @@ def test_a_marker_moves_to_the_passage_that_holds_the_whole_answer():
     assert [c.passage.doc_id for c in out.citations] == ["doc2"]
 
 
-def test_a_passage_that_says_the_answer_beats_one_whose_title_names_it():
-    shown = [
-        ev(1, "Archetypes episodes will be released weekly.", title="Meghan Markle, Serena Williams on ambition"),
-        ev(2, "Her first guest was Serena Williams, who spoke about ambition."),
-    ]
+@pytest.mark.parametrize("second, cited", [
+    # The passage whose text says it wins over the one whose headline names it...
+    ("Her first guest was Serena Williams, who spoke about ambition.", "doc2"),
+    # ...and the headline still supports the answer when no passage's text does.
+    ("The podcast is produced by Archewell Audio.", "doc1"),
+])
+def test_passage_text_counts_before_titles(second, cited):
+    shown = [ev(1, "Archetypes episodes will be released weekly.", title="Meghan Markle, Serena Williams on ambition"),
+             ev(2, second)]
     out = check("Serena Williams [1].", shown, "Who was the first guest on the podcast?")
-    assert [c.passage.doc_id for c in out.citations] == ["doc2"]
-
-
-def test_a_title_still_supports_when_no_passage_text_does():
-    shown = [
-        ev(1, "Archetypes episodes will be released weekly.", title="Meghan Markle, Serena Williams on ambition"),
-        ev(2, "The podcast is produced by Archewell Audio."),
-    ]
-    out = check("Serena Williams [1].", shown, "Who was the first guest on the podcast?")
-    assert [c.passage.doc_id for c in out.citations] == ["doc1"]
+    assert [c.passage.doc_id for c in out.citations] == [cited]
     assert out.sentences[0].supported
 
 
