@@ -15,7 +15,7 @@ from rag.evidence import Evidence
 
 NOT_COVERED = "The corpus does not cover this question."
 # When the model's reply only restated the question: the passages may hold the answer, unread.
-NO_ANSWER = "No answer found: the model only restated the question. The sources below may still hold it."
+NO_ANSWER = "No answer found: the model only restated the question. Asking it another way may help."
 
 SYSTEM = (
     "You answer questions about news articles using only the numbered passages in the user's "

@@ -145,7 +145,8 @@ def render_sources_html(answer: Answer, turn: int = 1) -> str:
     """This answer's entry in the sources panel."""
     head = f'<div class="nr-turn-q">Sources for “{text(answer.question)}”</div>'
     if answer.abstained:
-        body = '<p class="nr-none">None: the corpus does not cover this question.</p>'
+        # Not "the corpus does not cover it": a reply that only restated the question abstains too.
+        body = '<p class="nr-none">None: no passage was cited.</p>'
     elif not answer.citations:
         body = '<p class="nr-none">No retrieved passage supports this answer.</p>'
     else:
