@@ -8,10 +8,10 @@ sentence that restates the question around "Mark Meadows" is supported by the pa
 names Mark Meadows, not by one that merely shares the question's words. Only when no passage
 holds those words is the whole sentence judged. A passage's text counts before its title: "Serena
 Williams" is cited to the passage that says she was the guest, not to one whose headline names her
-over a paragraph about something else, because a citation points the reader at a span of text. Markers naming no shown passage are dropped; a
-marker whose passage supports its sentence less well than another shown passage is moved to the
-passage that supports it best; a sentence without a marker gets its best supporting passage; a
-sentence nothing supports is flagged unsupported. Citations are renumbered in order of first use.
+over a paragraph about something else, because a citation points the reader at a span of text.
+Markers naming no shown passage are dropped; a marker whose passage supports its sentence less
+well than another shown passage is moved to the passage that supports it best; a sentence without
+a marker gets its best supporting passage; a sentence nothing supports is flagged unsupported. Citations are renumbered in order of first use.
 """
 from __future__ import annotations
 

@@ -74,6 +74,7 @@ def overlap(words: list[str], other: str | set[str]) -> float:
     pool = other if isinstance(other, set) else set(content_words(other))
     return sum(w in pool for w in words) / len(words)
 
+
 # A question that asks for something (not yes or no): the reply must name something new.
 _ASKS_FOR = re.compile(r"\b(which|what|who|whom|whose|where|when|how)\b", re.IGNORECASE)
 _YES_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
