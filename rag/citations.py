@@ -11,7 +11,8 @@ Williams" is cited to the passage that says she was the guest, not to one whose 
 over a paragraph about something else, because a citation points the reader at a span of text.
 Markers naming no shown passage are dropped; a marker whose passage supports its sentence less
 well than another shown passage is moved to the passage that supports it best; a sentence without
-a marker gets its best supporting passage; a sentence nothing supports is flagged unsupported. Citations are renumbered in order of first use.
+a marker gets its best supporting passage; a sentence nothing supports is flagged unsupported.
+Citations are renumbered in order of first use.
 """
 from __future__ import annotations
 
