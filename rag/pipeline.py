@@ -6,7 +6,8 @@ the question is under ``min_evidence``) or the question names something no chunk
 model is called: the answer says the corpus does not cover the question. A reply that only
 restates a which/who/what question is replaced by NO_ANSWER, marked as an abstention. Follow-up
 questions are searched together with the previous question, so "and what does Beijing offer
-them?" finds the same story. Not here: wiring models to settings (rag.wiring), or presenting the answer (CLI, UI).
+them?" finds the same story. Not here: wiring models to settings (rag.wiring), or presenting the
+answer (CLI, UI).
 """
 from __future__ import annotations
 
