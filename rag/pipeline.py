@@ -73,8 +73,7 @@ class Pipeline:
             text = NOT_COVERED + (f" No article mentions {', '.join(unknown)}." if unknown else "")
             timings["first_token"] = timings["total"] = time.perf_counter() - started
             yield text
-            yield Answer(question, text, (AnswerSentence(text, (), True),), (),
-                         tuple(passages), True, timings, 0, self.model_name)
+            yield self._abstention(question, text, passages, timings, 0)
             return
 
         evidence = select_evidence(search_text, query_vector, passages, self.embedder, self.context_chars)
@@ -98,11 +97,16 @@ class Pipeline:
         timings["total"] = time.perf_counter() - started
         if not checked.abstained and restates(without_markers(checked.text), question):
             # Asked again, the 1.5B model repeats itself; saying so beats showing an empty answer.
-            yield Answer(question, NO_ANSWER, (AnswerSentence(NO_ANSWER, (), True),), (), tuple(passages),
-                         True, timings, len(pieces), self.model_name)
+            yield self._abstention(question, NO_ANSWER, passages, timings, len(pieces))
             return
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
                      checked.abstained, timings, len(pieces), self.model_name)
+
+    def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
+                    tokens: int) -> Answer:
+        """An answer that declines: ``text`` alone, no citations, the retrieved passages kept."""
+        return Answer(question, text, (AnswerSentence(text, (), True),), (), tuple(passages), True, timings,
+                      tokens, self.model_name)
 
     def _too_weak(self, passages: Sequence[Passage]) -> bool:
         scores = [p.dense_score for p in passages if p.dense_score is not None]
