@@ -61,6 +61,7 @@ class Settings:
     n_threads: int = 0
     max_tokens: int = 192
     temperature: float = 0.0
+    flash_attn: bool = True
     context_chars: int = 1300
     # limits
     max_file_mb: float = 50.0

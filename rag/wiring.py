@@ -68,7 +68,8 @@ def _lazy_llama(settings: Settings) -> Callable[[], Generator]:
             if not made:
                 path = resolve_model(settings.model, settings.cache_dir)
                 made.append(LlamaGenerator(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                                           max_tokens=settings.max_tokens, temperature=settings.temperature))
+                                           max_tokens=settings.max_tokens, temperature=settings.temperature,
+                                           flash_attn=settings.flash_attn))
             return made[0]
 
     return get

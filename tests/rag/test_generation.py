@@ -102,6 +102,7 @@ def test_streams_non_empty_deltas_and_loads_lazily(fake_llama: Path) -> None:
         "n_threads": 3,
         "n_threads_batch": 3,
         "seed": 9,
+        "flash_attn": True,
         "verbose": False,
     }
     assert llama.calls[0] == {

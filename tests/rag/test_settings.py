@@ -9,10 +9,11 @@ from rag.settings import load_settings
 def test_defaults_env_config_and_overrides_in_order(tmp_path: Path):
     config = tmp_path / "newsrag.toml"
     config.write_text('top_k = 7\nretriever = "dense"\nchunk_size = 600\n')
-    env = {"NEWSRAG_TOP_K": "9", "NEWSRAG_DATA_DIR": str(tmp_path / "d")}
+    env = {"NEWSRAG_TOP_K": "9", "NEWSRAG_DATA_DIR": str(tmp_path / "d"), "NEWSRAG_FLASH_ATTN": "off"}
     s = load_settings(env, config, retriever="keyword")
     assert s.chunk_size == 600          # config file over default
     assert s.top_k == 9                 # environment over config file
+    assert s.flash_attn is False        # booleans read from words
     assert s.retriever == "keyword"     # explicit override over everything
     assert s.data_dir == tmp_path / "d"
     assert s.db_path == tmp_path / "d" / "newsrag.db"
@@ -37,6 +38,7 @@ def test_config_file_in_data_dir_is_found(tmp_path: Path):
         ({"NEWSRAG_CHUNK_OVERLAP": "5000"}, "5000"),
         ({"NEWSRAG_NO_SUCH_THING": "1"}, "NEWSRAG_NO_SUCH_THING"),
         ({"NEWSRAG_AUTH": "nopassword"}, "nopassword"),
+        ({"NEWSRAG_FLASH_ATTN": "maybe"}, "'maybe'"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, env, fragment):
