@@ -61,11 +61,15 @@ def support(sentence: str, evidence: Evidence) -> float:
 
 
 def _pool(evidence: Evidence) -> set[str]:
-    return set(content_words(evidence.text + " " + evidence.passage.title))
+    return _with_title(_text_pool(evidence), evidence)
 
 
 def _text_pool(evidence: Evidence) -> set[str]:
     return set(content_words(evidence.text))
+
+
+def _with_title(text_pool: set[str], evidence: Evidence) -> set[str]:
+    return text_pool | set(content_words(evidence.passage.title))
 
 
 def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> CheckedAnswer:
@@ -78,7 +82,8 @@ def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> Checked
         parts = [_fallback(evidence)]
 
     asked = set(content_words(question))
-    pools = ({ev.number: _text_pool(ev) for ev in evidence}, {ev.number: _pool(ev) for ev in evidence})
+    text_pools = {ev.number: _text_pool(ev) for ev in evidence}
+    pools = (text_pools, {ev.number: _with_title(text_pools[ev.number], ev) for ev in evidence})
     numbering: dict[int, int] = {}  # evidence number -> citation number
     cited_sentences: dict[int, list[int]] = {}
     sentences = []
