@@ -158,7 +158,7 @@ def cmd_list(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from rag.render import answer_json, sources_text
+    from rag.render_text import answer_json, sources_text
     from rag.records import Answer
 
     app = open_app(settings)

@@ -4,7 +4,7 @@
 messages and yields pieces of the answer as they are produced. ``LlamaGenerator`` implements it
 with one llama.cpp model per instance, loaded on first use and shared safely between threads.
 
-Left out: choosing or finding the model file (``rag.models``), building the prompt and checking
+Left out: choosing or finding the model file (``rag.model_files``), building the prompt and checking
 citations (the answering pipeline), and wiring settings to the constructor (the entry points).
 The chat template is the one stored in the GGUF's metadata, applied by llama-cpp itself.
 """

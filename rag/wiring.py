@@ -16,7 +16,7 @@ from rag.chunking import Chunker
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
-from rag.models import resolve_model
+from rag.model_files import resolve_model
 from rag.pipeline import Pipeline
 from rag.retrieval import Retriever
 from rag.settings import Settings

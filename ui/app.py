@@ -4,7 +4,7 @@
 ``launch_options`` gives the arguments ``Blocks.launch`` needs (host, port, login, upload limit,
 the stylesheet and a theme without web fonts, since the app runs offline). This is the one
 module that imports Gradio (``newsrag chat`` imports it only when run). Not here: answering or
-indexing (rag), HTML (ui.render).
+indexing (rag), HTML (ui.render_html).
 
 Concurrency: up to CHAT_WORKERS answers run at once, each in its own worker thread, and the
 language model's lock queues their generation, so several tabs can ask together; retrieval and
@@ -24,7 +24,7 @@ from rag.settings import Settings
 from rag.wiring import Newsrag
 from ui import handlers
 from ui.handlers import Turn
-from ui.render import render_upload_result
+from ui.render_html import render_upload_result
 from ui.uploads import ALLOWED_SUFFIXES
 
 EXAMPLES = (
@@ -91,7 +91,7 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(
                             label="Chat", elem_id="nr-chat", height=560,
-                            # Messages are HTML built by ui.render (already escaped); no Markdown
+                            # Messages are HTML built by ui.render_html (already escaped); no Markdown
                             # or LaTeX pass may reinterpret article text. Gradio sanitizes too.
                             render_markdown=False, sanitize_html=True, allow_tags=False, latex_delimiters=[],
                             examples=[{"text": q} for q in EXAMPLES], buttons=[], feedback_options=None,

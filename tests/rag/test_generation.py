@@ -16,7 +16,7 @@ import pytest
 
 from rag.errors import ModelError
 from rag.generation import Generator, LlamaGenerator
-from rag.models import resolve_model
+from rag.model_files import resolve_model
 
 HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
 

@@ -22,7 +22,7 @@ def test_page_has_the_chat_sources_settings_and_documents(make_app, settings) ->
             "nr-upload", "nr-report", "nr-remove-id", "nr-remove", "nr-documents"} <= set(props)
     chat = props["nr-chat"]
     assert [e["text"] for e in chat["examples"]] == list(EXAMPLES)
-    # Messages are HTML escaped by ui.render: no Markdown/LaTeX pass, and Gradio still sanitizes.
+    # Messages are HTML escaped by ui.render_html: no Markdown/LaTeX pass, and Gradio still sanitizes.
     assert chat["render_markdown"] is False and chat["sanitize_html"] is True and chat["allow_tags"] is False
     assert props["nr-top-k"]["value"] == 4
     assert props["nr-model"]["value"] == settings.model

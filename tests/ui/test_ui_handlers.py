@@ -12,7 +12,7 @@ from rag.wiring import build
 from tests.ui.ui_samples import HOSTILE_REPLY, SEED_REPLY, audit, write_article
 from ui import handlers
 from ui.handlers import Turn, add_uploads, documents_html, remove_document, respond
-from ui.render import render_upload_result
+from ui.render_html import render_upload_result
 
 EXAMPLE = "Which firms are pooling chip R&D?"
 

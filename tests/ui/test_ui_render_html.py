@@ -11,9 +11,9 @@ from rag.errors import InputError
 from rag.ingest import IngestReport
 from rag.records import Answer, AnswerSentence, Citation, DocumentInfo, Passage
 from tests.ui.ui_samples import HOSTILE_TEXT, HOSTILE_TITLE, audit
-from ui.render import (UploadResult, highlight, link, render_answer_html, render_documents_html,
-                       render_sources_html, render_sources_panel, render_streaming, render_upload_result,
-                       safe_url, text)
+from ui.render_html import (UploadResult, highlight, link, render_answer_html, render_documents_html,
+                            render_sources_html, render_sources_panel, render_streaming, render_upload_result,
+                            safe_url, text)
 
 PASSAGE = Passage(chunk_id=7, doc_id="seed", title="AI alliances", text="Intro. Huawei and Baidu pool R&D. Outro.",
                   start=0, end=40, url="https://example.com/a?x=1&y=2", published="2025-05-02T10:00:00")
