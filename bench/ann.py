@@ -190,8 +190,8 @@ def from_store(data: Path, questions: Path, limit: int, nprobes: list[int], thre
 
 def through_store(n: int, seed: int) -> None:
     """Time the switch as the product makes it: Store.vectors() on a store past the threshold."""
-    from index.store import PreparedDocument, Store
-    from rag.records import Chunk, Document
+    from index.records import Chunk, Document, PreparedDocument
+    from index.store import Store
 
     mix = Mixture(max(200, n // 50), seed=seed)
     with tempfile.TemporaryDirectory(prefix="newsrag-ann-") as tmp:

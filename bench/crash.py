@@ -143,8 +143,7 @@ def open_store(data: Path, ann_threshold: int = 0):
 
 
 def _small_doc(doc_id: str, chunks: int, seed: int):
-    from index.store import PreparedDocument
-    from rag.records import Chunk, Document
+    from index.records import Chunk, Document, PreparedDocument
 
     words = [f"{doc_id}w{i}" for i in range(chunks)]
     spans, start = [], 0
@@ -211,10 +210,10 @@ def _paragraphs(sentences: list[str], rng: random.Random) -> str:
 
 
 def _version(path: Path, rows: list[dict]) -> Version:
+    from index.records import Document
     from rag.chunking import Chunker
     from rag.ingest import content_hash
     from rag.loaders.jsonl import load_jsonl
-    from rag.records import Document
     from rag.settings import Settings
 
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")

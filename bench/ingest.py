@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from index.records import Document  # noqa: E402
 from rag.chunking import Chunker  # noqa: E402
 from rag.loaders import load_paths  # noqa: E402
-from rag.records import Document  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from rag.wiring import build  # noqa: E402
 

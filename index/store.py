@@ -15,7 +15,6 @@ import os
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,9 +22,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from index import schema, sync
+from index.errors import StoreError
+from index.records import DocumentInfo, Passage, PreparedDocument
 from index.vectors import VectorIndex
-from rag.errors import StoreError
-from rag.records import Chunk, Document, DocumentInfo, Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words too common in questions to help BM25; FTS5 has no stop list of its own.
@@ -38,17 +37,6 @@ _STOP = frozenset(
 def _phrase(word: str) -> str:
     """``word`` as an FTS5 phrase, so that query syntax in it ("NEAR(", quotes) is plain text."""
     return '"' + word.replace('"', '""') + '"'
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    """A document ready to store: its chunks and one embedding row per chunk."""
-
-    document: Document
-    content_hash: str
-    chunks: tuple[Chunk, ...]
-    embeddings: np.ndarray
-    text_hashes: tuple[str, ...]
 
 
 class Store:

@@ -7,7 +7,7 @@ embedding, or sentence selection for prompts (rag.evidence).
 """
 from __future__ import annotations
 
-from rag.records import Chunk, Document
+from index.records import Chunk, Document
 
 # Sentence ends before clause breaks before words: a chunk boundary inside a sentence is the
 # last resort, because a cut sentence is a weak citation.

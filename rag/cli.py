@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rag.errors import NewsragError
+from index.errors import NewsragError
 from rag.settings import RETRIEVERS, Settings, load_settings
 
 # (name, module, function): each function registers one subcommand on the subparsers object.

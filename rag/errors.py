@@ -1,15 +1,15 @@
-"""The project's own exceptions.
+"""The pipeline's exceptions: bad settings, unreadable input files, unusable models.
 
-Library code raises these with the offending value in the message; only the CLI and the UI turn
-them into user-facing text. Nothing here formats for a terminal or a browser.
+They derive from ``index.errors.NewsragError`` (the base, with the store's own ``StoreError``),
+so a caller catches every error newsrag raises on purpose with that one class. Library code
+raises these with the offending value in the message; only the CLI and the UI turn them into
+user-facing text. Nothing here formats for a terminal or a browser.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-
-class NewsragError(Exception):
-    """Base class: every error newsrag raises on purpose."""
+from index.errors import NewsragError
 
 
 class ConfigError(NewsragError):
@@ -33,7 +33,3 @@ class InputError(NewsragError):
 
 class ModelError(NewsragError):
     """A model file is missing, corrupt, or its runtime is not installed."""
-
-
-class StoreError(NewsragError):
-    """The document store cannot be opened, written or is inconsistent."""

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from index.records import Passage
 from rag.embedding import Embedder
-from rag.records import Passage
 from rag.text import content_words, overlap, sentence_spans
 
 # Weight of lexical overlap next to cosine similarity: names and numbers in a question are

@@ -19,12 +19,12 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from index.store import PreparedDocument, Store
+from index.records import Document, PreparedDocument
+from index.store import Store
 from rag.chunking import Chunker
 from rag.embedding import Embedder
 from rag.errors import InputError
 from rag.loaders import load_paths
-from rag.records import Document
 
 ProgressFn = Callable[[int, int], None]  # (documents seen, chunks embedded)
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator, Sequence
 
+from index.records import Passage
 from rag.citations import check, without_markers
 from rag.embedding import Embedder
 from rag.evidence import select_evidence
 from rag.generation import Generator
 from rag.prompt import NO_ANSWER, NOT_COVERED, build_messages
-from rag.records import Answer, AnswerSentence, Passage
+from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
 from rag.text import names, restates
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import textwrap
 
-from rag.records import Answer, Passage
+from index.records import Passage
+from rag.records import Answer
 
 
 def passage_json(p: Passage) -> dict:

@@ -13,9 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
+from index.records import Passage
 from index.store import Store
 from rag.embedding import Embedder
-from rag.records import Passage
 from rag.settings import RETRIEVERS
 
 # News asked "as of" a day may cite reports dated a few days later (updates, time zones).

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakes import HashEmbedder
-from index.store import PreparedDocument, Store
+from index.records import Document, PreparedDocument
+from index.store import Store
 from rag.chunking import Chunker
-from rag.records import Document
 
 EMB = HashEmbedder(32)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from rag.errors import NewsragError
+from index.errors import NewsragError
 from rag.ingest import ProgressFn
 from rag.loaders.reading import MB
 from rag.records import Answer

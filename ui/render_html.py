@@ -15,9 +15,10 @@ from pathlib import PurePath
 from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
+from index.records import DocumentInfo
 from rag.errors import InputError
 from rag.ingest import IngestReport
-from rag.records import Answer, AnswerSentence, Citation, DocumentInfo
+from rag.records import Answer, AnswerSentence, Citation
 
 # gr.HTML evaluates its value through a JS template (``${}``) and Handlebars (``{{}}``); numeric
 # entities display the same characters without either engine seeing them.

@@ -26,11 +26,11 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from index.records import Passage
 from rag.citations import MARKER, SUPPORT, support
 from rag.eval.judge import accurate, contains_gold
 from rag.eval.questions import Question
 from rag.evidence import Evidence
-from rag.records import Passage
 
 DEFAULT_KS = (1, 3, 5)
 

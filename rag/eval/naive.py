@@ -13,9 +13,10 @@ import re
 import time
 from typing import Callable, Iterator
 
+from index.records import Passage
 from rag.citations import MARKER, is_abstention
 from rag.generation import Generator
-from rag.records import Answer, AnswerSentence, Citation, Passage
+from rag.records import Answer, AnswerSentence, Citation
 from rag.retrieval import Retriever
 from rag.text import sentence_spans
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from rag.errors import NewsragError
+from index.errors import NewsragError
 from rag.eval.questions import Question
 from rag.eval.results import append_line, error_line, read_results, result_line
 from rag.records import Answer

@@ -13,13 +13,13 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders.html import load_html
 from rag.loaders.jsonl import load_jsonl
 from rag.loaders.pdf import load_pdf
 from rag.loaders.reading import MB
 from rag.loaders.text import load_text
-from rag.records import Document
 
 __all__ = ["MB", "SUPPORTED_SUFFIXES", "load_paths"]
 

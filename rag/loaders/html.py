@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, parse_published, slugify, title_from_text
 from rag.loaders.reading import check_not_binary, decode_utf8, read_bytes
-from rag.records import Document
 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HAS_ROOT = re.compile(r"<(?:html|body)[\s>]", re.IGNORECASE)

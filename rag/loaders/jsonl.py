@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, first_line, normalise_text, parse_published, slugify
 from rag.loaders.reading import check_not_binary, check_regular_file, decode_utf8, too_big
-from rag.records import Document
 
 TITLE_CHARS = 120
 _SNIFF_BYTES = 8192

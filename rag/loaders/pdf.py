@@ -11,10 +11,10 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, slugify, title_from_text
 from rag.loaders.reading import read_bytes
-from rag.records import Document
 
 if TYPE_CHECKING:
     from pypdf import PdfReader

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, parse_published, slugify, title_from_text
 from rag.loaders.reading import read_utf8
-from rag.records import Document
 
 _FENCE = "---"
 _CLOSERS = ("---", "...")  # YAML allows "..." to end a document

@@ -12,9 +12,9 @@ import pytest
 
 from index import sync
 from index.check import check_store
-from index.store import PreparedDocument, Store
+from index.records import Chunk, Document, PreparedDocument
+from index.store import Store
 from index.vectors import EXACT, IVF, VectorIndex
-from rag.records import Chunk, Document
 
 DIM = 32
 CENTRES = np.random.default_rng(0).standard_normal((12, DIM)).astype(np.float32)

@@ -1,8 +1,8 @@
 import pytest
 
 from builders import EMB, open_store, prepared
-from index.store import PreparedDocument
-from rag.errors import StoreError
+from index.errors import StoreError
+from index.records import PreparedDocument
 
 def test_write_search_and_remove(tmp_path):
     store = open_store(tmp_path)

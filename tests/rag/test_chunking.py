@@ -1,5 +1,5 @@
+from index.records import Document
 from rag.chunking import Chunker
-from rag.records import Document
 
 
 def test_chunks_carry_exact_offsets_and_overlap():

@@ -1,8 +1,8 @@
 import pytest
 
+from index.records import Passage
 from rag.citations import check, is_abstention, support
 from rag.evidence import Evidence
-from rag.records import Passage
 
 
 def ev(number: int, text: str, title: str = "A story") -> Evidence:

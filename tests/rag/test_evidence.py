@@ -1,6 +1,6 @@
 from fakes import HashEmbedder
+from index.records import Passage
 from rag.evidence import select_evidence
-from rag.records import Passage
 
 TEXT = ("The weather was mild on Monday. Officials met in the capital. "
         "Huawei and Baidu agreed to pool chip research. The deal covers five years. "

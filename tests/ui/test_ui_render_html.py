@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from index.records import DocumentInfo, Passage
 from rag.errors import InputError
 from rag.ingest import IngestReport
-from rag.records import Answer, AnswerSentence, Citation, DocumentInfo, Passage
+from rag.records import Answer, AnswerSentence, Citation
 from tests.ui.ui_samples import HOSTILE_TEXT, HOSTILE_TITLE, audit
 from ui.render_html import (UploadResult, highlight, link, render_answer_html, render_documents_html,
                             render_sources_html, render_sources_panel, render_streaming, render_upload_result,

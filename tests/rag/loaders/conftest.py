@@ -7,9 +7,9 @@ from typing import Callable, Iterable
 
 import pytest
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders import load_paths
-from rag.records import Document
 
 Item = Document | InputError
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders import SUPPORTED_SUFFIXES, load_paths
-from rag.records import Document
 
 REPO = Path(__file__).resolve().parents[3]
 

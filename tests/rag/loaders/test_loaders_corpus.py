@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from index.records import Document
 from rag.loaders import load_paths
-from rag.records import Document
 
 # shared/ sits beside the checkout, here and in CI.
 CORPUS = Path(__file__).resolve().parents[4] / "shared/bench/rtqa-small/corpus.jsonl"

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders import MB, load_paths
-from rag.records import Document
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HANG_SECONDS = 60

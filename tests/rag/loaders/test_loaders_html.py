@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from index.records import Document
 from rag.errors import InputError
-from rag.records import Document
 
 ARTICLE = """<!DOCTYPE html>
 <html lang="en"><head>

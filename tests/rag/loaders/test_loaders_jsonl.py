@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from index.records import Document
 from rag.errors import InputError
 from rag.loaders import load_paths
-from rag.records import Document
 
 
 def write_lines(path: Path, lines: list[str | dict]) -> Path:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from index.records import Document
 from rag.errors import InputError
-from rag.records import Document
 
 
 def test_pages_are_joined_and_the_metadata_title_used(tmp_path: Path, load_one, make_pdf) -> None:

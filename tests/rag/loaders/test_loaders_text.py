@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from index.records import Document
 from rag.errors import InputError
-from rag.records import Document
 
 
 def test_plain_text_file(tmp_path: Path, load_one) -> None:
