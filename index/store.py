@@ -1,5 +1,6 @@
 """The document store: documents, chunks, embeddings and keyword search in SQLite, plus dense
-search through a FAISS index kept in step with it.
+search through a FAISS index kept in step with it. This is the store's interface; the keyword
+query is built in index.keywords.
 
 Writes are transactions: a document's row, its chunks, their embeddings and keyword rows go in
 together or not at all, and SQLite's lock queues concurrent writers. Every write bumps a
@@ -12,7 +13,6 @@ Not here: loading files, chunking and embedding (rag.ingest), and fusing the two
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -21,22 +21,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from index import schema, sync
+from index import keywords, schema, sync
 from index.errors import StoreError
 from index.records import DocumentInfo, Passage, PreparedDocument
 from index.vectors import VectorIndex
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Words too common in questions to help BM25; FTS5 has no stop list of its own.
-_STOP = frozenset(
-    "a an and are as at be been by did do does for from had has have how in is it its of on or "
-    "that the their this to was were what when where which who whom whose why will with".split()
-)
-
-
-def _phrase(word: str) -> str:
-    """``word`` as an FTS5 phrase, so that query syntax in it ("NEAR(", quotes) is plain text."""
-    return '"' + word.replace('"', '""') + '"'
 
 
 class Store:
@@ -147,27 +135,12 @@ class Store:
         return row[0] if row else None
 
     def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """BM25 over chunk text; scores are negated bm25 so that higher is better."""
-        words = [w for w in _WORD.findall(query.lower()) if w not in _STOP]
-        if not words:
-            return []
-        match = " OR ".join(_phrase(w) for w in dict.fromkeys(words))
-        rows = self.conn.execute(
-            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-            "ORDER BY bm25(chunks_fts) LIMIT ?",
-            (match, k),
-        ).fetchall()
-        return [(int(rowid), -float(score)) for rowid, score in rows]
+        """BM25 over chunk text (see index.keywords); higher scores are better."""
+        return keywords.search(self.conn, query, k)
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
-        """The ``words`` that occur in no chunk's text (one FTS5 lookup each)."""
-        out = []
-        for word in dict.fromkeys(words):
-            hit = self.conn.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
-                                    (_phrase(word),)).fetchone()
-            if hit is None:
-                out.append(word)
-        return out
+        """The ``words`` that occur in no chunk's text."""
+        return keywords.unknown_words(self.conn, words)
 
     def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         return self.vectors().search(query, k)

@@ -1,13 +1,15 @@
 """Small text helpers shared by evidence selection and citation checking.
 
 Sentence spans (with offsets, so a span can be highlighted in its passage), content words
-(lower-cased, light plural stripping, stop words out) for lexical support checks, and the
-capitalised names a question mentions, and whether an answer to a "which/who/what" question only
-restates it. No NLP model.
+(lower-cased, light plural stripping, the stop words of index.stopwords.CONTENT out) for lexical
+support checks, the capitalised names a question mentions, and whether an answer to a
+"which/who/what" question only restates it. No NLP model.
 """
 from __future__ import annotations
 
 import re
+
+from index.stopwords import CONTENT
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before white space
 # and a capital, digit or opening quote; or at a line break.
@@ -19,15 +21,6 @@ _NOT_AFTER = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS)
 _END = r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))"  # an end mark, maybe with its closing quote
 _BOUNDARY = re.compile(_NOT_AFTER + _END + r"\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-STOP = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself just
-    me more most my no nor not now of off on once only or other our out over own said same says
-    she should so some such than that the their them then there these they this those through to
-    too under until up very was we were what when where which while who whom why will with would
-    you your week year years new one two""".split()
-)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -53,7 +46,7 @@ def content_words(text: str) -> list[str]:
     """Lower-cased words minus stop words, with a trailing plural 's' removed."""
     words = []
     for word in _WORD.findall(text.lower()):
-        if word in STOP or (len(word) < 2 and not word.isdigit()):
+        if word in CONTENT or (len(word) < 2 and not word.isdigit()):
             continue
         words.append(stem(word))
     return words
@@ -99,6 +92,6 @@ def names(text: str) -> list[str]:
     out = []
     for start, end in sentence_spans(text):
         for word in _WORD.findall(text[start:end])[1:]:
-            if word[0].isupper() and len(word) > 2 and word.lower() not in STOP:
+            if word[0].isupper() and len(word) > 2 and word.lower() not in CONTENT:
                 out.append(word)
     return out

@@ -15,12 +15,8 @@ import re
 import unicodedata
 from typing import Sequence
 
-# Function words that do not count as content tokens. It is the list the benchmark's rule uses:
-# a different list would make the two disagree on short answers like "The Bahamas".
-STOP = frozenset(
-    "a an the of in on at to for from by with and or as is was are were be been its it his her "
-    "their this that these those which who what new s".split()
-)
+from index.stopwords import SCORER
+
 _QUOTES = re.compile("[\"'`\u2018\u2019\u201c\u201d]")
 _NON_ALNUM = re.compile("[^0-9a-z\u00c0-\uffff]+")
 
@@ -32,8 +28,8 @@ def norm(text: str | None) -> str:
 
 
 def tokens(text: str | None) -> list[str]:
-    """Content tokens: normalised words minus STOP."""
-    return [t for t in norm(text).split() if t not in STOP]
+    """Content tokens: normalised words minus the rule's stop words (index.stopwords.SCORER)."""
+    return [t for t in norm(text).split() if t not in SCORER]
 
 
 def names_choices(answer: str, choices: Sequence[str]) -> list[bool]:

@@ -1,0 +1,54 @@
+"""Keyword search over chunk text: the FTS5 query newsrag builds, and the two lookups it serves.
+
+A question becomes an OR of its words, each quoted as an FTS5 phrase so that query syntax in
+untrusted text ("NEAR(", quotes, "*") stays plain text; stop words (index.stopwords.QUERY) are
+left out. ``search`` ranks chunks by BM25; ``unknown_words`` says which words no chunk contains.
+Stemming is FTS5's porter tokenizer (index.schema), applied to the query and the text alike.
+Not here: the table and its triggers (index.schema), or fusing keyword with dense results
+(rag.retrieval). A PostgreSQL backend has its own twin of this module.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Sequence
+
+from index.stopwords import QUERY
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def phrase(word: str) -> str:
+    """``word`` as an FTS5 phrase, so that query syntax in it ("NEAR(", quotes) is plain text."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def match_query(text: str) -> str | None:
+    """The FTS5 MATCH expression for ``text``: its words, stop words out, OR-ed; None if none."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in QUERY]
+    if not words:
+        return None
+    return " OR ".join(phrase(w) for w in dict.fromkeys(words))
+
+
+def search(conn: sqlite3.Connection, text: str, k: int) -> list[tuple[int, float]]:
+    """BM25 over chunk text: (chunk id, score) best first; scores are negated bm25 so higher is better."""
+    match = match_query(text)
+    if match is None:
+        return []
+    rows = conn.execute(
+        "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+        "ORDER BY bm25(chunks_fts) LIMIT ?",
+        (match, k),
+    ).fetchall()
+    return [(int(rowid), -float(score)) for rowid, score in rows]
+
+
+def unknown_words(conn: sqlite3.Connection, words: Sequence[str]) -> list[str]:
+    """The ``words`` that occur in no chunk's text (one FTS5 lookup each)."""
+    out = []
+    for word in dict.fromkeys(words):
+        hit = conn.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (phrase(word),)).fetchone()
+        if hit is None:
+            out.append(word)
+    return out
