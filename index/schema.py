@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from index.transaction import transaction
+
 SCHEMA_VERSION = "1"
 
 SCHEMA = """
@@ -93,16 +95,11 @@ def _wal(conn: sqlite3.Connection, timeout: float) -> None:
 
 
 def create(conn: sqlite3.Connection) -> None:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn, write=True):
         for statement in _statements(SCHEMA):
             conn.execute(statement)
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0')")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _statements(script: str) -> list[str]:

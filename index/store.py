@@ -12,18 +12,20 @@ Not here: loading files, chunking and embedding (rag.ingest), and fusing the two
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from index import keywords, schema, sync
 from index.errors import StoreError
 from index.records import DocumentInfo, Passage, PreparedDocument
+from index.transaction import transaction
 from index.vectors import VectorIndex
 
 
@@ -228,28 +230,9 @@ class Store:
             conn.close()
             self._local.conn = None
 
-    def _transaction(self):
-        return _Transaction(self.conn)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT that bumps the generation; rolls back on any error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        try:
-            # IMMEDIATE takes the write lock now, so a second writer waits (busy_timeout) here
-            # rather than failing half-way through its transaction.
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"the store is busy with another writer: {exc}") from None
-        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that bumps the generation, so readers know to catch up."""
+        with transaction(self.conn, write=True) as conn:
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            yield conn

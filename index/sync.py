@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.transaction import transaction
 from index.vectors import EXACT, IVF, VectorFileError, VectorIndex, ivf_shape
 
 _BATCH = 20_000
@@ -26,11 +27,6 @@ _LOG_KEEP = 50_000
 _TRAIN_PER_LIST = 50
 # Retrain an IVF index once the store holds this many times the vectors it was trained for.
 _REGROW = 4
-
-
-def open_index(conn: sqlite3.Connection, path: Path, dim: int, ann_threshold: int = 0) -> VectorIndex:
-    """Load the saved index, or build it from SQLite when it is missing or unusable."""
-    return load_or_build(conn, path, dim, ann_threshold)[0]
 
 
 def load_or_build(conn: sqlite3.Connection, path: Path, dim: int,
@@ -84,32 +80,27 @@ def relayout(conn: sqlite3.Connection, index: VectorIndex, path: Path,
 
 def catch_up(conn: sqlite3.Connection, index: VectorIndex) -> None:
     """Apply every commit since ``index.generation``, from one consistent snapshot."""
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         generation = _meta_int(conn, "generation")
         floor = _meta_int(conn, "log_floor")
-        if index.generation > generation or index.generation < floor:
-            conn.execute("COMMIT")
-            reconcile(conn, index)
-            return
-        removed = [r[0] for r in conn.execute(
-            "SELECT chunk_id FROM deleted_chunks WHERE generation > ?", (index.generation,)
-        )]
-        index.remove(np.asarray(removed, dtype=np.int64))
-        _add_rows(index, conn.execute(
-            "SELECT id, embedding FROM chunks WHERE id > ? ORDER BY id", (index.max_id,)
-        ))
-        index.generation = generation
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        # Newer than the database (restored from a backup) or older than the log reaches.
+        unreachable = index.generation > generation or index.generation < floor
+        if not unreachable:
+            removed = [r[0] for r in conn.execute(
+                "SELECT chunk_id FROM deleted_chunks WHERE generation > ?", (index.generation,)
+            )]
+            index.remove(np.asarray(removed, dtype=np.int64))
+            _add_rows(index, conn.execute(
+                "SELECT id, embedding FROM chunks WHERE id > ? ORDER BY id", (index.max_id,)
+            ))
+            index.generation = generation
+    if unreachable:
+        reconcile(conn, index)
 
 
 def reconcile(conn: sqlite3.Connection, index: VectorIndex) -> tuple[int, int]:
     """Make the index hold exactly SQLite's chunk ids. Returns (added, removed)."""
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         generation = _meta_int(conn, "generation")
         db_ids = np.fromiter((r[0] for r in conn.execute("SELECT id FROM chunks")), dtype=np.int64)
         if index.count == 0:
@@ -126,10 +117,6 @@ def reconcile(conn: sqlite3.Connection, index: VectorIndex) -> tuple[int, int]:
             added = len(missing)
         index.max_id = int(db_ids.max()) if len(db_ids) else 0
         index.generation = generation
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return added, len(extra)
 
 
@@ -140,8 +127,7 @@ def save(conn: sqlite3.Connection, index: VectorIndex, path: Path, *, prune: boo
         return
     (logged,) = conn.execute("SELECT COUNT(*) FROM deleted_chunks").fetchone()
     if logged > _LOG_KEEP:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn, write=True):
             conn.execute("DELETE FROM deleted_chunks WHERE generation <= ?", (index.generation,))
             # MAX: a process saving an older index must not lower the floor below rows that a
             # newer save already pruned, or readers would trust an incomplete log.
@@ -150,10 +136,6 @@ def save(conn: sqlite3.Connection, index: VectorIndex, path: Path, *, prune: boo
                 "ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
                 (str(index.generation),),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
 
 def _layout_for(count: int, ann_threshold: int, current: str | None) -> str:
@@ -172,8 +154,7 @@ def _misfit(layout: str, trained_on: int, count: int, ann_threshold: int) -> boo
 
 def _trained_ivf(conn: sqlite3.Connection, dim: int) -> VectorIndex:
     """An empty IVF index trained on a reproducible random sample of the stored embeddings."""
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         db_ids = np.fromiter((r[0] for r in conn.execute("SELECT id FROM chunks")), dtype=np.int64)
         nlist, nprobe = ivf_shape(len(db_ids))
         size = min(len(db_ids), _TRAIN_PER_LIST * nlist)
@@ -183,10 +164,6 @@ def _trained_ivf(conn: sqlite3.Connection, dim: int) -> VectorIndex:
         for start in range(0, len(chosen), _BATCH):
             blobs = [blob for _, blob in _rows_by_id(conn, chosen[start : start + _BATCH])]
             parts.append(np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dim))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return VectorIndex.approximate(dim, np.vstack(parts), nlist=nlist, nprobe=nprobe, sized_for=len(db_ids))
 
 
