@@ -429,8 +429,9 @@ class SaveStats:
 
 
 def save_kill_loop(workdir: Path, vectors: int, kills: int, seed: int, say=print) -> SaveStats:
+    from index import vector_file
     from index.check import check_store
-    from index.vectors import VectorFileError, VectorIndex
+    from index.vector_file import VectorFileError
 
     rng = random.Random(seed)
     data = workdir / "save"
@@ -460,7 +461,7 @@ def save_kill_loop(workdir: Path, vectors: int, kills: int, seed: int, say=print
         last_end = max([last_end, *ends])
         stats.orphans_seen += bool(list(data.glob("vectors.faiss.*.tmp")))
         try:
-            saved = VectorIndex.load(data / "vectors.faiss", 64)
+            saved = vector_file.load(data / "vectors.faiss", 64)
             stats.loaded_ok += 1
             if saved.generation < last_end:
                 stats.problems.append(f"kill {stats.kills}: file at generation {saved.generation}, "
@@ -494,7 +495,7 @@ def save_kill_loop(workdir: Path, vectors: int, kills: int, seed: int, say=print
             damaged = good[:spot] + bytes([good[spot] ^ (1 << rng.randrange(8))]) + good[spot + 1 :]
         bad.write_bytes(damaged)
         try:
-            VectorIndex.load(bad, 64)
+            vector_file.load(bad, 64)
             stats.problems.append(f"a damaged file ({len(damaged)} of {len(good)} bytes) was trusted")
         except VectorFileError:
             stats.refused_damaged += 1

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import sync
+from index import sync, vector_file
 from index.store import Store
-from index.vectors import VectorFileError, VectorIndex
+from index.vector_file import VectorFileError
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _check_vectors(store: Store, problems: list[str], repaired: list[str], repai
         return 0
     conn = store.conn
     try:
-        index = VectorIndex.load(store.faiss_path, store.dim)
+        index = vector_file.load(store.faiss_path, store.dim)
         sync.catch_up(conn, index)
         db_ids = np.fromiter((r[0] for r in conn.execute("SELECT id FROM chunks")), dtype=np.int64)
         have = index.ids()

@@ -1,6 +1,6 @@
 """The document store: documents, chunks, embeddings and keyword search in SQLite, plus dense
 search through a FAISS index kept in step with it. This is the store's interface; the keyword
-query is built in index.keywords.
+query is built in index.keywords, the FAISS side is index.vectors (its file, index.vector_file).
 
 Writes are transactions: a document's row, its chunks, their embeddings and keyword rows go in
 together or not at all, and SQLite's lock queues concurrent writers. Every write bumps a
@@ -13,7 +13,6 @@ Not here: loading files, chunking and embedding (rag.ingest), and fusing the two
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from index import keywords, schema, sync
+from index.atomic import fsync_path
 from index.errors import StoreError
 from index.records import DocumentInfo, Passage, PreparedDocument
 from index.transaction import transaction
@@ -214,14 +214,8 @@ class Store:
         # the database then reaches again with other content would be trusted. Flushing the
         # write-ahead log (and the database, for frames already checkpointed) takes no lock.
         for path in (self.db_path, Path(f"{self.db_path}-wal")):
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                fsync_path(path)
         sync.save(self.conn, index, self.faiss_path, prune=prune)
 
     def close(self) -> None:

