@@ -14,8 +14,6 @@ loads a model (``rag.generation`` does); it only finds, builds and checks files.
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import json
@@ -23,7 +21,9 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO, Sequence
+
+from filelock import FileLock
 
 from index.atomic import atomic_file
 from rag.errors import ModelError
@@ -134,14 +134,14 @@ def is_verified(path: Path, sha256: str) -> bool:
 def ensure_assembled(parts: Sequence[Path], dest: Path, sha256: str, size: int | None = None) -> Path:
     """Make ``dest`` the verified concatenation of ``parts``, building it only when needed.
 
-    Holds an exclusive lock on ``dest.lock`` so that two processes starting at once build the file
-    only once; the second finds it verified when it gets the lock.
+    Holds an exclusive lock on ``dest.lock`` (``assembly_lock``) so that two processes starting at
+    once build the file only once; the second finds it verified when it gets the lock.
     """
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ModelError(f"cannot create the model cache folder {dest.parent}: {exc}") from None
-    with _locked(dest.with_name(dest.name + ".lock")):
+    with assembly_lock(dest):
         if is_verified(dest, sha256):
             return dest
         if dest.is_file() and (size is None or dest.stat().st_size == size):
@@ -235,11 +235,6 @@ def _write_sidecar(path: Path, sha256: str) -> None:
         out.write((json.dumps(record) + "\n").encode("utf-8"))
 
 
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    with lock_path.open("a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+def assembly_lock(dest: Path) -> FileLock:
+    """The lock held while ``dest`` is checked or assembled (a ``dest.lock`` file beside it)."""
+    return FileLock(dest.with_name(dest.name + ".lock"))

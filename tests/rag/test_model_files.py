@@ -137,7 +137,7 @@ def test_assembler_waits_for_the_lock(tmp_path: Path) -> None:
     parts, whole = make_parts(tmp_path / "parts")
     dest = tmp_path / "models" / "m.gguf"
     dest.parent.mkdir()
-    with model_files._locked(dest.with_name("m.gguf.lock")):
+    with model_files.assembly_lock(dest):
         child = _start_assembler(parts, dest, sha(whole))
         time.sleep(1.5)
         assert child.poll() is None, "the other process did not wait for the lock"
