@@ -21,14 +21,11 @@ from dataclasses import dataclass
 from typing import Collection, Sequence
 
 from rag.evidence import Evidence
+from rag.markers import MARKER, marker_numbers, with_markers
 from rag.records import AnswerSentence, Citation
 from rag.text import content_words, overlap, sentence_spans
 
 SUPPORT = 0.5
-# A citation marker, "[1]" or "[1, 2]"; the group holds the numbers. Every module that reads or
-# strips markers uses this one.
-MARKER = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]")
-_SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
 _ABSTAIN = re.compile(
     r"(corpus|passages?|articles?|context|sources?) (do|does|did) not (cover|contain|mention|say|provide|include)"
     r"|\b(no|not enough) information\b|\bcannot (be )?(answer|determine)|\b(don't|do not) know\b"
@@ -45,11 +42,6 @@ class CheckedAnswer:
     sentences: tuple[AnswerSentence, ...]
     citations: tuple[Citation, ...]
     abstained: bool
-
-
-def without_markers(text: str) -> str:
-    """``text`` with its citation markers removed: "Tencent [1][2]." -> "Tencent."."""
-    return _SPACED_MARKER.sub("", text).strip()
 
 
 def is_abstention(text: str) -> bool:
@@ -99,20 +91,8 @@ def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> Checked
                  tuple(cited_sentences[n]))
         for n in sorted(numbering, key=numbering.get)
     )
-    text = " ".join(_with_markers(s) for s in sentences)
+    text = " ".join(with_markers(s.text, s.citations) for s in sentences)
     return CheckedAnswer(text, tuple(sentences), citations, False)
-
-
-def _with_markers(sentence: AnswerSentence) -> str:
-    """Markers go before the closing punctuation: "... Tencent [1]."."""
-    markers = "".join(f"[{n}]" for n in sentence.citations)
-    if not markers:
-        return sentence.text
-    body = sentence.text.rstrip()
-    end = len(body)
-    while end > 0 and body[end - 1] in ".!?\"'”’)":
-        end -= 1
-    return f"{body[:end]} {markers}{body[end:]}"
 
 
 def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],
@@ -145,7 +125,7 @@ def _split(raw: str) -> list[tuple[str, list[int]]]:
     out: list[tuple[str, list[int]]] = []
     for start, end in sentence_spans(raw.strip()):
         piece = raw.strip()[start:end]
-        numbers = [int(n) for group in MARKER.findall(piece) for n in re.split(r"\s*,\s*", group)]
+        numbers = marker_numbers(piece)
         text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", piece)).strip()
         if not re.search(r"\w", text):
             if out:  # a marker-only fragment ("... R&D. [1]") belongs to the sentence before it

@@ -15,10 +15,11 @@ import time
 from typing import Callable, Iterator, Sequence
 
 from index.records import Passage
-from rag.citations import check, without_markers
+from rag.citations import check
 from rag.embedding import Embedder
 from rag.evidence import select_evidence
 from rag.generation import Generator
+from rag.markers import without_markers
 from rag.prompt import NO_ANSWER, NOT_COVERED, build_messages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever

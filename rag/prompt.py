@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from rag.citations import MARKER
+from rag.markers import MARKER
 from rag.evidence import Evidence
 
 NOT_COVERED = "The corpus does not cover this question."

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from index.records import DocumentInfo
 from rag.errors import InputError
 from rag.ingest import IngestReport
+from rag.markers import split_closing
 from rag.records import Answer, AnswerSentence, Citation
 
 # gr.HTML evaluates its value through a JS template (``${}``) and Handlebars (``{{}}``); numeric
 # entities display the same characters without either engine seeing them.
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;", "\\": "&#92;"})
-_CLOSING = ".!?\"'”’)"  # citation markers go before these, as in the checked answer text
 DOCUMENTS_SHOWN = 500  # the list is HTML; tens of thousands of rows would stall the browser
 
 
@@ -102,15 +102,12 @@ def render_answer_html(answer: Answer, turn: int = 1) -> str:
 
 
 def _sentence_html(sentence: AnswerSentence, turn: int, titles: dict[int, str]) -> str:
-    body = sentence.text.rstrip()
-    end = len(body)
-    while end > 0 and body[end - 1] in _CLOSING:
-        end -= 1
+    body, closing = split_closing(sentence.text)  # markers before closing punctuation, as in the text
     markers = "".join(
         f'<a class="nr-cite" href="#{source_anchor(turn, n)}" title="{text(titles.get(n, ""))}">[{int(n)}]</a>'
         for n in sentence.citations if n in titles  # a number with no source is never shown
     )
-    html_text = text(body[:end]) + (f" {markers}" if markers else "") + text(body[end:])
+    html_text = text(body) + (f" {markers}" if markers else "") + text(closing)
     if sentence.supported:
         return html_text
     return (f'<span class="nr-unsupported" title="No retrieved passage supports this sentence">{html_text}</span>'

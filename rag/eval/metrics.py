@@ -27,10 +27,11 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from index.records import Passage
-from rag.citations import MARKER, SUPPORT, support
+from rag.citations import SUPPORT, support
 from rag.eval.judge import accurate, contains_gold
 from rag.eval.questions import Question
 from rag.evidence import Evidence
+from rag.markers import MARKER
 
 DEFAULT_KS = (1, 3, 5)
 

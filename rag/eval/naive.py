@@ -14,8 +14,9 @@ import time
 from typing import Callable, Iterator
 
 from index.records import Passage
-from rag.citations import MARKER, is_abstention
+from rag.citations import is_abstention
 from rag.generation import Generator
+from rag.markers import MARKER, marker_numbers
 from rag.records import Answer, AnswerSentence, Citation
 from rag.retrieval import Retriever
 from rag.text import sentence_spans
@@ -69,8 +70,7 @@ def read_citations(text: str, passages: list[Passage]) -> tuple[tuple[AnswerSent
     cited: dict[int, list[int]] = {}
     for start, end in sentence_spans(text):
         piece = text[start:end]
-        numbers = [int(n) for group in MARKER.findall(piece) for n in re.split(r"\s*,\s*", group)]
-        numbers = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(passages)))
+        numbers = list(dict.fromkeys(n for n in marker_numbers(piece) if 1 <= n <= len(passages)))
         body = MARKER.sub("", piece).strip()
         if not re.search(r"\w", body):
             # A bare "[1]" has no sentence to attach to; it still cites its passage.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import InputError
-from rag.citations import without_markers
+from rag.markers import without_markers
 from rag.eval.judge import accurate
 from rag.eval.questions import Question, gold_fields
 from rag.records import Answer
