@@ -12,9 +12,10 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from index.errors import NewsragError
+from rag.progress import ingest_progress
 from rag.settings import RETRIEVERS, Settings, load_settings
 
 # (name, module, function): each function registers one subcommand on the subparsers object.
@@ -105,9 +106,9 @@ def open_app(settings: Settings, *, seed: bool = True):
 
     app = build(settings)
     if seed:
-        report = app.index_shipped_corpus(_progress("indexing corpus/"))
+        with ingest_progress("indexing corpus/") as progress:
+            report = app.index_shipped_corpus(progress)
         if report is not None:
-            _close_progress()
             for error in report.errors:
                 print(f"newsrag: skipped {error}", file=sys.stderr)
     return app
@@ -115,8 +116,8 @@ def open_app(settings: Settings, *, seed: bool = True):
 
 def cmd_add(args, settings: Settings) -> int:
     app = open_app(settings)
-    report = app.ingestor.add(args.paths, _progress("adding"))
-    _close_progress()
+    with ingest_progress("adding") as progress:
+        report = app.ingestor.add(args.paths, progress)
     if args.json:
         print(json.dumps({
             "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
@@ -198,27 +199,6 @@ def cmd_check(args, settings: Settings) -> int:
         print(f"repaired: {fix}")
     print("ok" if report.ok else "problems remain" + ("" if args.repair else " (try --repair)"))
     return 0 if report.ok else 1
-
-
-_bar: list = []
-
-
-def _progress(label: str) -> Callable[[int, int], None]:
-    def update(documents: int, chunks: int) -> None:
-        if not _bar:
-            from tqdm import tqdm
-
-            _bar.append(tqdm(desc=label, unit=" docs", file=sys.stderr, disable=None, leave=False))
-        bar = _bar[0]
-        bar.update(documents - bar.n)
-        bar.set_postfix(chunks=chunks, refresh=False)
-
-    return update
-
-
-def _close_progress() -> None:
-    while _bar:
-        _bar.pop().close()
 
 
 if __name__ == "__main__":

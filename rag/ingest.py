@@ -25,8 +25,8 @@ from rag.chunking import Chunker
 from rag.embedding import Embedder
 from rag.errors import InputError
 from rag.loaders import load_paths
+from rag.progress import ProgressFn
 
-ProgressFn = Callable[[int, int], None]  # (documents seen, chunks embedded)
 
 
 @dataclass

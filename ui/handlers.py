@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from index.errors import NewsragError
-from rag.ingest import ProgressFn
 from rag.loaders.reading import MB
+from rag.progress import ProgressFn
 from rag.records import Answer
 from rag.wiring import Newsrag
 from ui.render_html import (UploadResult, render_answer_html, render_documents_html, render_error,

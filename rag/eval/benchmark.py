@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +24,7 @@ from rag.eval.questions import load_questions
 from rag.eval.report import write_report
 from rag.eval.results import read_results
 from rag.eval.runner import RunSummary, run_questions
+from rag.progress import ingest_progress
 from rag.settings import Settings
 
 # The naive baseline's method, as the project brief defines it.
@@ -125,19 +125,8 @@ def index_corpus(app: Any, corpus: Path, progress: bool) -> tuple[str, ...]:
     stamp = f"{corpus.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
     if app.store.meta(_STAMP) == stamp:
         return ()
-    from tqdm import tqdm
-
-    bar = tqdm(desc=f"indexing {corpus.name}", unit=" docs", file=sys.stderr,
-               disable=None if progress else True, leave=False)
-
-    def update(documents: int, chunks: int) -> None:
-        bar.update(documents - bar.n)
-        bar.set_postfix(chunks=chunks, refresh=False)
-
-    try:
+    with ingest_progress(f"indexing {corpus.name}", enabled=progress) as update:
         report = app.ingestor.add([corpus], update)
-    finally:
-        bar.close()
     seen = set(report.added) | set(report.updated) | set(report.unchanged) | {a for a, _ in report.duplicates}
     # The folder belongs to this corpus alone, so anything else in it was deleted from the file.
     for doc in app.store.documents():
