@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import InputError
+from rag.eval.formatting import fmt, short
 from rag.eval.metrics import DEFAULT_KS, Metrics, score
 from rag.eval.questions import question_from_result
 from rag.eval.results import read_results
@@ -89,14 +90,14 @@ def format_comparison(c: Comparison) -> str:
         lines.append(f"(left out: {len(c.only_a)} only in A, {len(c.only_b)} only in B)")
     lines += ["", f"{'metric':<22}{'A':>10}{'B':>10}{'B - A':>10}"]
     for key, va, vb, delta in c.deltas():
-        lines.append(f"{key:<22}{_fmt(va):>10}{_fmt(vb):>10}{_fmt(delta, signed=True):>10}")
+        lines.append(f"{key:<22}{fmt(va):>10}{fmt(vb):>10}{fmt(delta, signed=True):>10}")
     for title, flips in (("wrong in A, right in B", c.fixed), ("right in A, wrong in B", c.broken)):
         lines += ["", f"{len(flips)} {title}:"]
         for f in flips:
-            lines.append(f"  {f.id}: {_short(f.question, 90)}")
-            lines.append(f"      gold: {_short(f.gold, 60)}")
-            lines.append(f"      A: {_short(f.answer_a, 100)}")
-            lines.append(f"      B: {_short(f.answer_b, 100)}")
+            lines.append(f"  {f.id}: {short(f.question, 90)}")
+            lines.append(f"      gold: {short(f.gold, 60)}")
+            lines.append(f"      A: {short(f.answer_a, 100)}")
+            lines.append(f"      B: {short(f.answer_b, 100)}")
     return "\n".join(lines)
 
 
@@ -113,16 +114,3 @@ def _said(result: dict[str, Any]) -> str:
     if result.get("error"):
         return f"(failed: {result['error']})"
     return ("(abstained) " if result.get("abstained") else "") + str(result.get("answer") or "")
-
-
-def _fmt(value: Any, signed: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:+.3f}" if signed else f"{value:.3f}"
-    return str(value)
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from rag.eval.formatting import fmt, short
 from rag.eval.metrics import Judged, Metrics
 
 _LABELS = {
@@ -59,17 +60,17 @@ def markdown(metrics: Metrics, judged: Sequence[Judged], results: Mapping[str, M
     lines += ["| answers | value |", "| --- | --- |"]
     for key in ("accuracy", "cited_accuracy", "abstain_rate", "citation_precision", "citation_coverage",
                 "bare_citation_rate"):
-        lines.append(f"| {_LABELS[key]} | {_fmt(m[key])} |")
+        lines.append(f"| {_LABELS[key]} | {fmt(m[key])} |")
     ks = sorted({int(key.split("@")[1]) for key in metrics.recall})
     lines += ["", "| retrieval | " + " | ".join(f"@{k}" for k in ks) + " | MRR |",
               "| --- |" + " --- |" * (len(ks) + 1)]
     for kind in ("doc", "text"):
-        cells = [_fmt(m[f"{kind}_recall@{k}"]) for k in ks]
+        cells = [fmt(m[f"{kind}_recall@{k}"]) for k in ks]
         lines.append(f"| by {'document' if kind == 'doc' else 'answer text'} | " + " | ".join(cells)
-                     + f" | {_fmt(m[f'{kind}_mrr'])} |")
+                     + f" | {fmt(m[f'{kind}_mrr'])} |")
     lines += ["", "| speed | value |", "| --- | --- |"]
     for key in ("first_token_p50_s", "first_token_p95_s", "latency_p50_s", "latency_p95_s", "tokens_per_s"):
-        lines.append(f"| {_LABELS[key]} | {_fmt(m[key])} |")
+        lines.append(f"| {_LABELS[key]} | {fmt(m[key])} |")
     wrong = [j for j in judged if j.correct is False][:10]
     if wrong:
         lines += ["", f"## Wrong answers (first {len(wrong)})", "", "| id | gold | answer |", "| --- | --- | --- |"]
@@ -132,12 +133,6 @@ def _title(config: Mapping[str, Any]) -> str:
     return f"{name}, {kind}, top-{config.get('top_k')}, {config.get('model')}"
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
 def _cell(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` for a Markdown table cell: one line, short, its pipes escaped."""
+    return short(text, limit).replace("|", "\\|")

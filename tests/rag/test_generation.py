@@ -14,23 +14,12 @@ from typing import Any, Iterator
 
 import pytest
 
+from fakes import ScriptedGenerator
 from rag.errors import ModelError
 from rag.generation import Generator, LlamaGenerator
 from rag.model_files import resolve_model
 
 HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
-
-
-class ScriptedGenerator:
-    """A Generator that replays fixed pieces: the shape other modules' tests can rely on."""
-
-    def __init__(self, pieces: list[str]) -> None:
-        self.pieces = pieces
-        self.calls: list[list[dict[str, str]]] = []
-
-    def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        self.calls.append(messages)
-        yield from self.pieces
 
 
 class FakeLlama:
@@ -84,9 +73,10 @@ def fake_llama(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def test_scripted_generator_satisfies_the_protocol() -> None:
-    fake = ScriptedGenerator(["a", "b"])
+    fake = ScriptedGenerator("a b")
     assert isinstance(fake, Generator)
-    assert "".join(fake.stream(HELLO)) == "ab"
+    assert "".join(fake.stream(HELLO)) == "a b"
+    assert fake.seen == [HELLO]
 
 
 def test_streams_non_empty_deltas_and_loads_lazily(fake_llama: Path) -> None:
