@@ -1,103 +1,115 @@
-"""The `newsrag` command line: add, remove, list, ask (and the subcommands other modules add).
+"""The `newsrag` command line: a Click group with add, remove, list, ask, check, and the commands
+other packages add (chat, eval).
 
-This is the entry point: it builds the settings from flags, the config file and the environment,
-wires the app, and is one of the two places (with the UI) where errors become user messages.
+This is the entry point: `main` hands Click the arguments and ``os.environ`` (its one read of
+the environment; Click's own environment-variable options are not used), and each command builds
+the one frozen `Settings` from it with `Invocation.settings`: defaults, the config file,
+``NEWSRAG_*`` variables, then the command's flags. It is one of the two places (with the UI)
+where errors become user messages.
+
+Adding a command: write a Click command in its package's ``cli.py``, taking the `Invocation`
+with ``@pass_invocation`` and opening the app with `open_app`, then name it in `COMMANDS` below.
+Its module is imported only when the command is listed or run, and must import nothing heavy at
+the top.
 """
 from __future__ import annotations
 
-import argparse
+import importlib
 import json
 import os
 import re
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Mapping, Sequence
+
+import click
 
 from index.errors import NewsragError
 from rag.progress import ingest_progress
 from rag.settings import RETRIEVERS, Settings, load_settings
 
-# (name, module, function): each function registers one subcommand on the subparsers object.
-# Imported only when the parser is built, and those modules import nothing heavy at the top.
-EXTRA_COMMANDS: list[tuple[str, str]] = [
-    ("ui.cli", "register"),
-    ("rag.eval.cli", "register"),
+# Commands defined in other packages: name -> "module:attribute" of a Click command.
+COMMANDS: dict[str, str] = {
+    "chat": "ui.cli:chat",
+    "eval": "rag.eval.cli:eval_command",
+}
 
-]
+
+@dataclass(frozen=True)
+class Invocation:
+    """What a command knows before it runs: the environment and the flags given before it."""
+
+    environ: Mapping[str, str]
+    data_dir: Path | None = None
+    config: Path | None = None
+    model: str | None = None
+
+    def settings(self, **flags: Any) -> Settings:
+        """The settings for this run; ``flags`` are the command's own (None: not given)."""
+        overrides = {"data_dir": self.data_dir, "model": self.model}
+        overrides.update({name: value for name, value in flags.items() if value is not None})
+        return load_settings(self.environ, self.config, **overrides)
+
+
+pass_invocation = click.make_pass_decorator(Invocation)
+
+
+class _Group(click.Group):
+    """The newsrag group: its own commands in the order defined, then `COMMANDS`, imported on use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*(name for name in self.commands if name not in COMMANDS), *COMMANDS]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, attribute = COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return self.commands.get(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
     try:
-        settings = load_settings(
-            os.environ,
-            args.config,
-            data_dir=args.data_dir,
-            model=args.model,
-            top_k=getattr(args, "top_k", None),
-            retriever=getattr(args, "retriever", None),
-        )
-        return int(args.handler(args, settings) or 0)
+        code = cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="newsrag",
+                        standalone_mode=False, obj=os.environ)
+        return int(code or 0)
+    except click.ClickException as exc:  # usage mistakes: what Click prints, and exit status 2
+        exc.show()
+        return exc.exit_code
     except NewsragError as exc:
         print(f"newsrag: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.Abort):
         print("newsrag: interrupted", file=sys.stderr)
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsrag", description="Ask questions about your news, offline, with citations.")
-    parser.add_argument("--data-dir", type=Path, help="where the index lives (default: your user data folder; NEWSRAG_DATA_DIR)")
-    parser.add_argument("--config", type=Path, help="a TOML settings file (NEWSRAG_CONFIG)")
-    parser.add_argument("--model", help="qwen2.5-1.5b (default), smollm2-135m, or a path to any GGUF file")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    add = sub.add_parser("add", help="add files or folders (.txt .md .html .jsonl .pdf)")
-    add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--json", action="store_true", help="print the report as JSON")
-    add.set_defaults(handler=cmd_add)
-
-    rm = sub.add_parser("remove", help="remove documents by id")
-    rm.add_argument("ids", nargs="+")
-    rm.set_defaults(handler=cmd_remove)
-
-    ls = sub.add_parser("list", help="list the indexed documents")
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(handler=cmd_list)
-
-    ask = sub.add_parser("ask", help="ask a question; the answer streams, then its sources")
-    ask.add_argument("question")
-    ask.add_argument("--json", action="store_true", help="print one JSON object instead")
-    ask.add_argument("--as-of", type=iso_date, help="answer about the news as of this date (YYYY-MM-DD)")
-    add_retrieval_options(ask)
-    ask.set_defaults(handler=cmd_ask)
-
-    chk = sub.add_parser("check", help="verify the store; --repair rebuilds the keyword and vector indexes")
-    chk.add_argument("--repair", action="store_true")
-    chk.set_defaults(handler=cmd_check)
-
-    for module_name, function in EXTRA_COMMANDS:
-        module = __import__(module_name, fromlist=[function])
-        getattr(module, function)(sub)
-    return parser
+@click.group(cls=_Group, name="newsrag", help="Ask questions about your news, offline, with citations.",
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path),
+              help="where the index lives (default: your user data folder; NEWSRAG_DATA_DIR)")
+@click.option("--config", type=click.Path(path_type=Path), help="a TOML settings file (NEWSRAG_CONFIG)")
+@click.option("--model", help="qwen2.5-1.5b (default), smollm2-135m, or a path to any GGUF file")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, config: Path | None, model: str | None) -> None:
+    ctx.obj = Invocation(ctx.obj if ctx.obj is not None else {}, data_dir, config, model)
 
 
-def iso_date(text: str) -> str:
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
-        return date.fromisoformat(text).isoformat()
+        return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
-def add_retrieval_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--top-k", type=int, help="passages to retrieve")
-    parser.add_argument("--retriever", choices=RETRIEVERS, help="hybrid (default), dense or keyword")
+def retrieval_options(command: Callable) -> Callable:
+    """``--top-k`` and ``--retriever``, passed to the command as ``top_k`` and ``retriever``."""
+    command = click.option("--retriever", type=click.Choice(RETRIEVERS),
+                           help="hybrid (default), dense or keyword")(command)
+    return click.option("--top-k", type=int, help="passages to retrieve")(command)
 
 
 def open_app(settings: Settings, *, seed: bool = True):
@@ -114,11 +126,15 @@ def open_app(settings: Settings, *, seed: bool = True):
     return app
 
 
-def cmd_add(args, settings: Settings) -> int:
-    app = open_app(settings)
+@cli.command("add", help="add files or folders (.txt .md .html .jsonl .pdf)")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@pass_invocation
+def cmd_add(run: Invocation, paths: tuple[Path, ...], as_json: bool) -> int:
+    app = open_app(run.settings())
     with ingest_progress("adding") as progress:
-        report = app.ingestor.add(args.paths, progress)
-    if args.json:
+        report = app.ingestor.add(list(paths), progress)
+    if as_json:
         print(json.dumps({
             "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
             "duplicates": [{"id": a, "duplicate_of": b} for a, b in report.duplicates],
@@ -136,19 +152,25 @@ def cmd_add(args, settings: Settings) -> int:
     return 1 if report.errors else 0
 
 
-def cmd_remove(args, settings: Settings) -> int:
-    app = open_app(settings, seed=False)
-    missing = [doc_id for doc_id in args.ids if not app.ingestor.remove(doc_id)]
+@cli.command("remove", help="remove documents by id")
+@click.argument("ids", nargs=-1, required=True)
+@pass_invocation
+def cmd_remove(run: Invocation, ids: tuple[str, ...]) -> int:
+    app = open_app(run.settings(), seed=False)
+    missing = [doc_id for doc_id in ids if not app.ingestor.remove(doc_id)]
     for doc_id in missing:
         print(f"newsrag: error: no document with id {doc_id!r}", file=sys.stderr)
-    print(f"removed {len(args.ids) - len(missing)}")
+    print(f"removed {len(ids) - len(missing)}")
     return 1 if missing else 0
 
 
-def cmd_list(args, settings: Settings) -> int:
-    app = open_app(settings)
+@cli.command("list", help="list the indexed documents")
+@click.option("--json", "as_json", is_flag=True, help="print the list as JSON")
+@pass_invocation
+def cmd_list(run: Invocation, as_json: bool) -> int:
+    app = open_app(run.settings())
     docs = app.store.documents()
-    if args.json:
+    if as_json:
         print(json.dumps([{"id": d.id, "title": d.title, "published": d.published, "url": d.url,
                            "source": d.source, "chunks": d.chunks} for d in docs], indent=2))
         return 0
@@ -158,21 +180,29 @@ def cmd_list(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_ask(args, settings: Settings) -> int:
-    from rag.render_text import answer_json, sources_text
+@cli.command("ask", help="ask a question; the answer streams, then its sources")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead")
+@click.option("--as-of", callback=_iso_date, metavar="YYYY-MM-DD",
+              help="answer about the news as of this date")
+@retrieval_options
+@pass_invocation
+def cmd_ask(run: Invocation, question: str, as_json: bool, as_of: str | None, top_k: int | None,
+            retriever: str | None) -> int:
     from rag.records import Answer
+    from rag.render_text import answer_json, sources_text
 
-    app = open_app(settings)
+    app = open_app(run.settings(top_k=top_k, retriever=retriever))
     answer = None
     streamed = []
-    for item in app.pipeline.stream(args.question, as_of=args.as_of):
+    for item in app.pipeline.stream(question, as_of=as_of):
         if isinstance(item, Answer):
             answer = item
-        elif not args.json:
+        elif not as_json:
             streamed.append(item)
             print(item, end="", flush=True)
     assert answer is not None
-    if args.json:
+    if as_json:
         print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
         return 0
     print()
@@ -187,19 +217,26 @@ def _normalised(text: str) -> str:
     return re.sub(r"\s+", "", re.sub(r"\s*(\[\d+\])\s*([.!?]?)", r"\2\1", text))
 
 
-def cmd_check(args, settings: Settings) -> int:
+@cli.command("check", help="verify the store; --repair rebuilds the keyword and vector indexes")
+@click.option("--repair", is_flag=True, help="rebuild what can be derived (keyword table, vector file)")
+@pass_invocation
+def cmd_check(run: Invocation, repair: bool) -> int:
     from index.check import check_store
 
-    app = open_app(settings, seed=False)
-    report = check_store(app.store, repair=args.repair)
+    app = open_app(run.settings(), seed=False)
+    report = check_store(app.store, repair=repair)
     print(f"{report.documents} documents, {report.chunks} chunks, {report.vectors} vectors")
     for problem in report.problems:
         print(f"problem: {problem}")
     for fix in report.repaired:
         print(f"repaired: {fix}")
-    print("ok" if report.ok else "problems remain" + ("" if args.repair else " (try --repair)"))
+    print("ok" if report.ok else "problems remain" + ("" if repair else " (try --repair)"))
     return 0 if report.ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m rag.cli` runs this file as __main__: run the importable rag.cli instead, so the
+    # commands of other packages (which import rag.cli) meet the same objects.
+    from rag.cli import main as _main
+
+    sys.exit(_main())

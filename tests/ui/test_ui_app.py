@@ -7,7 +7,7 @@ import pytest
 
 from rag import cli
 from ui.app import CHAT_WORKERS, EXAMPLES, create_app, launch_options
-from ui.cli import chat_settings
+from ui.cli import chat, chat_settings
 
 
 def test_examples_start_with_the_seed_question() -> None:
@@ -45,12 +45,10 @@ def test_launch_options(settings) -> None:
 
 
 def test_chat_command_is_registered_and_applies_its_flags(settings) -> None:
-    args = cli.build_parser().parse_args(["chat", "--host", "0.0.0.0", "--port", "9001", "--top-k", "3"])
-    assert args.command == "chat" and args.top_k == 3
-    changed = chat_settings(args, settings)
+    assert cli.cli.get_command(None, "chat") is chat
+    changed = chat_settings(settings, "0.0.0.0", 9001)
     assert (changed.host, changed.port) == ("0.0.0.0", 9001)
-    plain = cli.build_parser().parse_args(["chat"])
-    assert chat_settings(plain, settings) == settings
+    assert chat_settings(settings) == settings
 
 
 def test_chat_command_opens_the_app_and_launches_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,7 +59,8 @@ def test_chat_command_opens_the_app_and_launches_it(tmp_path: Path, monkeypatch:
     opened = []
     real_open = cli.open_app
     monkeypatch.setattr(cli, "open_app", lambda s, **kw: opened.append(s) or real_open(s, seed=False))
-    code = cli.main(["--data-dir", str(tmp_path / "data"), "--model", "smollm2-135m", "chat", "--port", "8123"])
+    code = cli.main(["--data-dir", str(tmp_path / "data"), "--model", "smollm2-135m", "chat", "--port", "8123",
+                     "--top-k", "3"])
     assert code == 0
-    assert opened[0].data_dir == tmp_path / "data" and opened[0].port == 8123
+    assert opened[0].data_dir == tmp_path / "data" and opened[0].port == 8123 and opened[0].top_k == 3
     assert launched["server_name"] == "127.0.0.1" and launched["server_port"] == 8123
