@@ -47,7 +47,7 @@ def check_store(store: Store, repair: bool = False) -> CheckReport:
             conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
             repaired.append("rebuilt the keyword index from the chunks")
 
-    width = store.dim * 4
+    width = (store.dim or 0) * 4
     bad_docs: dict[str, str] = {}
     texts: dict[str, str] = {}
     for doc_id, start, end, text, size in conn.execute(
@@ -76,8 +76,12 @@ def _check_vectors(store: Store, problems: list[str], repaired: list[str], repai
     if skip:  # embeddings of the wrong size cannot go into an index: fix the rows first
         return 0
     conn = store.conn
+    # An emptied store has no rows to give its width: the file's own header does.
+    dim = store.dim or int((vector_file.peek(store.faiss_path) or {}).get("dim") or 0)
+    if not dim:
+        return 0  # no vector was ever stored, and no file claims any
     try:
-        index = vector_file.load(store.faiss_path, store.dim)
+        index = vector_file.load(store.faiss_path, dim)
         sync.catch_up(conn, index)
         db_ids = np.fromiter((r[0] for r in conn.execute("SELECT id FROM chunks")), dtype=np.int64)
         have = index.ids()
@@ -89,7 +93,7 @@ def _check_vectors(store: Store, problems: list[str], repaired: list[str], repai
             return 0  # an empty store needs no file
         problems.append(f"vector index: {exc}")
         if repair:
-            index = sync.build(conn, store.dim, store.ann_threshold)
+            index = sync.build(conn, dim, store.ann_threshold)
             sync.save(conn, index, store.faiss_path)
             repaired.append(f"rebuilt {store.faiss_path.name} from SQLite ({index.count} vectors)")
             return index.count

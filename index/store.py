@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -33,8 +33,8 @@ class Store:
     """One data directory's store. Safe to share between threads; one connection per thread."""
 
     def __init__(self, db_path: Path, faiss_path: Path, *, embed_model: str,
-                 dim: int | Callable[[], int], ann_threshold: int = 0) -> None:
-        """``dim`` may be a callable so the embedding model loads only when vectors are needed.
+                 dim: int | None = None, ann_threshold: int = 0) -> None:
+        """``dim`` is the vectors' width; None reads it from the stored embeddings (see `dim`).
 
         Past ``ann_threshold`` vectors dense search is approximate (IVF); 0 keeps it exact.
         """
@@ -54,9 +54,15 @@ class Store:
         self._check_model()
 
     @property
-    def dim(self) -> int:
-        if callable(self._dim):
-            self._dim = int(self._dim())
+    def dim(self) -> int | None:
+        """The vectors' width: as given, else that of the stored embeddings; None while none is stored.
+
+        Read from the rows, so a store that is only listed, checked or searched never needs the
+        embedding model to know it.
+        """
+        if self._dim is None:
+            row = self.conn.execute("SELECT length(embedding) / 4 FROM chunks LIMIT 1").fetchone()
+            self._dim = int(row[0]) if row else None
         return self._dim
 
     @property
@@ -145,14 +151,19 @@ class Store:
         return keywords.unknown_words(self.conn, words)
 
     def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if self.dim is None:  # nothing stored yet
+            return []
         return self.vectors().search(query, k)
 
     def vectors(self) -> VectorIndex:
         """The FAISS index, caught up with the latest committed generation.
 
         An index that had to be built here (no usable file, or a change of layout) is saved at
-        once, so the next process loads it instead of building it again.
+        once, so the next process loads it instead of building it again. A store that has never
+        held a vector has no width yet: StoreError.
         """
+        if self.dim is None:
+            raise StoreError(f"{self.db_path}: no vectors stored yet, so no vector index")
         with self._vectors_lock:
             built = False
             current = self.generation()
@@ -204,6 +215,8 @@ class Store:
 
     def save_vectors(self) -> None:
         """Persist the caught-up FAISS index so the next process starts without catching up."""
+        if self.dim is None:  # never held a vector: nothing to save
+            return
         index = self.vectors()
         with self._vectors_lock:
             self._save(index, prune=True)
