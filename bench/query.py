@@ -51,7 +51,7 @@ def run_naive(app, question: str = QUESTION) -> dict[str, float]:
                 {"role": "user", "content": "\n\n".join(blocks) + f"\n\nQuestion: {question}"}]
     first = None
     tokens = 0
-    for _ in app.pipeline.generator().stream(messages):
+    for _ in app.pipeline.generator.stream(messages):
         tokens += 1
         if first is None:
             first = time.perf_counter() - started
@@ -76,7 +76,7 @@ def main() -> None:
     docs, chunks = app.store.counts()
     run_newsrag(app, OTHER)  # warm-up: loads the embedder and the model
     ours, naive = [], []
-    model = app.pipeline.generator()
+    model = app.pipeline.generator
     for _ in range(args.runs):
         model.forget_prompt_cache()
         ours.append(run_newsrag(app))

@@ -2,10 +2,11 @@
 
 ``Generator`` is the interface the rest of newsrag depends on: it takes OpenAI-style chat
 messages and yields pieces of the answer as they are produced. ``LlamaGenerator`` implements it
-with one llama.cpp model per instance, loaded on first use and shared safely between threads.
+with one llama.cpp model per instance, found (or assembled) and loaded on first use and shared
+safely between threads.
 
-Left out: choosing or finding the model file (``rag.model_files``), building the prompt and checking
-citations (the answering pipeline), and wiring settings to the constructor (the entry points).
+Left out: how a model name becomes a file (``rag.model_files``), building the prompt and checking
+citations (the answering pipeline), and wiring settings to the constructor (rag.wiring).
 The chat template is the one stored in the GGUF's metadata, applied by llama-cpp itself.
 """
 from __future__ import annotations
@@ -30,24 +31,28 @@ class Generator(Protocol):
 class LlamaGenerator:
     """A llama.cpp model behind a lock.
 
-    The model loads on the first ``stream`` (a second or two for the default model), so building
-    one is cheap. Callers from several threads queue: the lock is held from the first piece of a
-    reply to its last, because a llama.cpp context holds one conversation's state at a time. The
-    lock is released when the stream ends, raises, or is closed; a consumer that stops reading
-    early should ``close()`` the iterator (CPython also closes it when the last reference goes).
+    ``model`` is a GGUF path or a known model name (``rag.model_files.KNOWN_MODELS``). On the first
+    ``stream`` the file is found (the default model assembled into ``cache_dir`` the first time)
+    and loaded, a second or two for the default model, so building one is cheap. Callers from
+    several threads queue: the lock is held from the first piece of a reply to its last, because
+    a llama.cpp context holds one conversation's state at a time. The lock is released when the
+    stream ends, raises, or is closed; a consumer that stops reading early should ``close()`` the
+    iterator (CPython also closes it when the last reference goes).
     """
 
     def __init__(
         self,
-        model_path: Path,
+        model: str | Path,
         n_ctx: int = 4096,
         n_threads: int = 0,
         max_tokens: int = 192,
         temperature: float = 0.0,
         seed: int = 42,
         flash_attn: bool = True,
+        cache_dir: Path | None = None,
     ) -> None:
-        self.model_path = Path(model_path)
+        self.model = str(model)
+        self.cache_dir = cache_dir
         self.n_ctx = n_ctx
         # 0 means "all cores": llama.cpp's own default is half of them.
         self.n_threads = n_threads or os.cpu_count() or 1
@@ -56,13 +61,23 @@ class LlamaGenerator:
         self.seed = seed
         # Measured on 2 cores: about 5% sooner to the first token, 6% sooner to the last.
         self.flash_attn = flash_attn
+        self._path: Path | None = None
         self._llama: Any = None
         self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
-        """The model file's name, for display next to answers."""
-        return self.model_path.name
+        """The model's name or file name, for display next to answers."""
+        return Path(self.model).name
+
+    @property
+    def model_path(self) -> Path:
+        """The GGUF file, found (or assembled) the first time it is asked for."""
+        if self._path is None:
+            from rag.model_files import resolve_model
+
+            self._path = resolve_model(self.model, self.cache_dir)
+        return self._path
 
     def describe(self) -> str:
         return f"{self.name} (context {self.n_ctx} tokens, {self.n_threads} threads)"
@@ -124,11 +139,10 @@ class LlamaGenerator:
                 f"llama-cpp-python is not installed ({exc}): run scripts/install.sh "
                 "or pip install llama-cpp-python"
             ) from None
-        if not self.model_path.is_file():
-            raise ModelError(f"model file not found: {self.model_path}")
+        path = self.model_path
         try:
             self._llama = llama_cpp.Llama(
-                model_path=str(self.model_path),
+                model_path=str(path),
                 n_ctx=self.n_ctx,
                 n_threads=self.n_threads,
                 n_threads_batch=self.n_threads,
@@ -138,6 +152,6 @@ class LlamaGenerator:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(
-                f"cannot load model {self.model_path}: {exc} (the file may be truncated or corrupt)"
+                f"cannot load model {path}: {exc} (the file may be truncated or corrupt)"
             ) from None
         return self._llama

@@ -64,13 +64,15 @@ QWEN = PartedModel(
 )
 
 
-def resolve_model(spec: str, cache_dir: Path) -> Path:
+def resolve_model(spec: str, cache_dir: Path | None) -> Path:
     """Return the GGUF file for ``spec``: a name from ``KNOWN_MODELS`` or a path.
 
     The default model is assembled into ``cache_dir/models`` on first use (a few seconds);
     later calls only compare the file's size and mtime with its sidecar.
     """
     if spec == DEFAULT_MODEL:
+        if cache_dir is None:
+            raise ModelError(f"model {DEFAULT_MODEL} is assembled into a cache folder, and none was given")
         dest = Path(cache_dir).expanduser() / "models" / QWEN.file_name
         if is_verified(dest, QWEN.sha256):
             # Fast path: no lock, no part lookup; the packages may even be uninstalled by now.

@@ -12,7 +12,7 @@ answer (CLI, UI).
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from index.records import Passage
 from rag.citations import check
@@ -29,19 +29,14 @@ History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
 
 class Pipeline:
-    def __init__(self, retriever: Retriever, embedder: Embedder, generator: Callable[[], Generator], *,
+    def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
                  min_evidence: float, context_chars: int, model_name: str = "") -> None:
         self.retriever = retriever
         self.embedder = embedder
-        # A callable, so that the model loads on the first question that needs it, not before.
-        self._generator = generator
+        self.generator = generator
         self.min_evidence = min_evidence
         self.context_chars = context_chars
         self.model_name = model_name
-
-    def generator(self) -> Generator:
-        """The language model (loaded on first call), for callers that build their own prompts."""
-        return self._generator()
 
     def ask(self, question: str, history: History = (), **options) -> Answer:
         answer = None
@@ -82,7 +77,7 @@ class Pipeline:
         messages = build_messages(question, evidence, history)
         timings["prompt_ready"] = time.perf_counter() - started
         pieces: list[str] = []
-        tokens = iter(self._generator().stream(messages))
+        tokens = iter(self.generator.stream(messages))
         try:
             for piece in tokens:
                 if not pieces:

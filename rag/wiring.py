@@ -1,22 +1,19 @@
 """Assemble newsrag from settings: the one place where models and the store are chosen.
 
-`build` creates the store, embedder, ingestor, retriever and pipeline; tests pass fakes for the
-embedder and generator here and nowhere else. Models stay unloaded until first used, so `newsrag
-list` is instant and `newsrag add` never loads the language model.
+`build` creates the store, embedder, generator, ingestor, retriever and pipeline; tests pass fakes
+for the embedder and generator here and nowhere else. The model objects load themselves on first
+use, so `newsrag list` is instant and `newsrag add` never loads the language model.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from index.store import Store
 from rag.chunking import Chunker
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
-from rag.model_files import resolve_model
 from rag.pipeline import Pipeline
 from rag.retrieval import Retriever
 from rag.settings import Settings
@@ -46,33 +43,29 @@ class Newsrag:
 
 def build(settings: Settings, *, embedder: Embedder | None = None,
           generator: Generator | None = None) -> Newsrag:
-    embedder = embedder or SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
+    embedder = embedder or make_embedder(settings)
     store = Store(settings.db_path, settings.faiss_path, embed_model=embedder.name,
-                  dim=lambda: embedder.dim, ann_threshold=settings.ann_threshold)
+                  ann_threshold=settings.ann_threshold)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024))
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
                           candidates=settings.candidates, rrf_k=settings.rrf_k)
-    get_generator = (lambda: generator) if generator is not None else _lazy_llama(settings)
-    pipeline = Pipeline(retriever, embedder, get_generator, min_evidence=settings.min_evidence,
-                        context_chars=settings.context_chars, model_name=_model_label(settings.model))
+    pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
+                        min_evidence=settings.min_evidence, context_chars=settings.context_chars,
+                        model_name=_model_label(settings.model))
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline)
 
 
-def _lazy_llama(settings: Settings) -> Callable[[], Generator]:
-    lock = threading.Lock()
-    made: list[Generator] = []
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedding model the settings name, loaded on its first use."""
+    return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
 
-    def get() -> Generator:
-        with lock:
-            if not made:
-                path = resolve_model(settings.model, settings.cache_dir)
-                made.append(LlamaGenerator(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                                           max_tokens=settings.max_tokens, temperature=settings.temperature,
-                                           flash_attn=settings.flash_attn))
-            return made[0]
 
-    return get
+def make_generator(settings: Settings) -> Generator:
+    """The language model the settings name, found (or assembled) and loaded on its first use."""
+    return LlamaGenerator(settings.model, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                          max_tokens=settings.max_tokens, temperature=settings.temperature,
+                          flash_attn=settings.flash_attn, cache_dir=settings.cache_dir)
 
 
 def _model_label(spec: str) -> str:

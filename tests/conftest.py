@@ -36,12 +36,15 @@ def model_cache_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_app_factory(model_cache_dir, tmp_path_factory):
-    """Build apps with the real embedder and a real GGUF model on a fresh data directory."""
-    from rag.wiring import build
+    """Build apps with the real embedder and a real GGUF model on a fresh data directory.
 
-    def make(model: str = "smollm2-135m", **changes):
+    ``wrap_generator`` wraps the real generator (to watch what reaches the model).
+    """
+    from rag.wiring import build, make_generator
+
+    def make(model: str = "smollm2-135m", wrap_generator=None, **changes):
         data = tmp_path_factory.mktemp("data")
         s = load_settings({}, data_dir=data, cache_dir=model_cache_dir, model=model, **changes)
-        return build(s)
+        return build(s, generator=wrap_generator(make_generator(s)) if wrap_generator else None)
 
     return make

@@ -89,8 +89,7 @@ def run_eval(options: EvalOptions, settings: Settings, *,
             report = app.index_shipped_corpus()
             errors = tuple(str(e) for e in report.errors) if report else ()
         if options.naive:
-            # The pipeline keeps its lazy generator factory private; borrowing it gives the baseline
-            # the model the app would load (same file, same settings) without a second copy.
+            # The app's own generator: the same model and settings, and no second copy of it.
             ask = NaivePipeline(app.retriever, app.pipeline.generator, top_k=settings.top_k,
                                 mode=settings.retriever, model_name=app.pipeline.model_name).stream
         else:

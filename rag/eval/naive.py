@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable, Iterator
+from typing import Iterator
 
 from index.records import Passage
 from rag.citations import is_abstention
@@ -27,10 +27,10 @@ SYSTEM = "Answer the question using the passages below, and cite the passages yo
 class NaivePipeline:
     """Same interface as rag.pipeline.Pipeline.stream: answer tokens, then one Answer."""
 
-    def __init__(self, retriever: Retriever, generator: Callable[[], Generator], *, top_k: int,
+    def __init__(self, retriever: Retriever, generator: Generator, *, top_k: int,
                  mode: str, model_name: str = "") -> None:
         self.retriever = retriever
-        self._generator = generator  # a callable, so the model loads on the first question
+        self.generator = generator
         self.top_k = top_k
         self.mode = mode
         self.model_name = model_name
@@ -42,7 +42,7 @@ class NaivePipeline:
         passages = self.retriever.retrieve(question, top_k=self.top_k, mode=self.mode)
         timings = {"retrieval": time.perf_counter() - started}
         pieces: list[str] = []
-        for piece in self._generator().stream(messages(question, passages)):
+        for piece in self.generator.stream(messages(question, passages)):
             if not pieces:
                 timings["first_token"] = time.perf_counter() - started
             pieces.append(piece)

@@ -55,10 +55,9 @@ class Recording:
 
 @pytest.fixture(scope="module")
 def app(real_app_factory, tmp_path_factory):
-    app = real_app_factory("qwen2.5-1.5b")
-    real = app.pipeline._generator
-    app.prompts = []
-    app.pipeline._generator = lambda: Recording(real(), app.prompts)
+    prompts: list = []
+    app = real_app_factory("qwen2.5-1.5b", wrap_generator=lambda real: Recording(real, prompts))
+    app.prompts = prompts
     app.index_shipped_corpus()
     folder = tmp_path_factory.mktemp("hostile")
     (folder / "chip-fab-water.md").write_text(PLAIN, encoding="utf-8")

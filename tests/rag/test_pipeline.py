@@ -33,7 +33,7 @@ def test_weak_evidence_abstains_without_calling_the_model(make_app, corpus):
     app.ingestor.add([corpus])
     answer = app.pipeline.ask("Who won the football world cup in 1954?")
     assert answer.abstained and answer.text == NOT_COVERED
-    assert app.pipeline.generator().seen == []
+    assert app.pipeline.generator.seen == []
 
 
 def test_a_name_no_article_mentions_abstains_without_calling_the_model(make_app, corpus):
@@ -41,7 +41,7 @@ def test_a_name_no_article_mentions_abstains_without_calling_the_model(make_app,
     app.ingestor.add([corpus])
     answer = app.pipeline.ask("Who was elected mayor of Quillfield?")
     assert answer.abstained and answer.text == NOT_COVERED + " No article mentions Quillfield."
-    assert app.pipeline.generator().seen == []
+    assert app.pipeline.generator.seen == []
     assert not app.pipeline.ask("What is Beijing offering universities?").abstained
 
 
@@ -63,7 +63,7 @@ def test_follow_up_is_searched_with_the_previous_question(make_app, corpus):
     app.ingestor.add([corpus])
     history = [("Which firms are pooling chip R&D?", "Huawei and Baidu [1].")]
     answer = app.pipeline.ask("and what does Beijing offer them?", history)
-    messages = app.pipeline.generator().seen[-1]
+    messages = app.pipeline.generator.seen[-1]
     assert messages[1] == {"role": "user", "content": history[0][0]}
     assert messages[2]["content"] == "Huawei and Baidu ."  # previous answer without markers
     assert answer.passages[0].doc_id == "seed"

@@ -44,7 +44,7 @@ def test_follow_up_sends_the_history_and_numbers_its_sources_apart(make_app, see
     app.ingestor.add([seed_file])
     _, turns, _ = final(list(respond(app, EXAMPLE, [], 5)))
     messages, turns, panel = final(list(respond(app, "and what does Beijing offer them?", turns, 5)))
-    seen = app.pipeline.generator().seen[-1]
+    seen = app.pipeline.generator.seen[-1]
     assert seen[1] == {"role": "user", "content": EXAMPLE}
     assert seen[2]["role"] == "assistant" and "Huawei" in seen[2]["content"] and "[1]" not in seen[2]["content"]
     assert [t.number for t in turns] == [1, 2] and len(messages) == 4
@@ -58,7 +58,7 @@ def test_not_covered_is_said_plainly(make_app, seed_file: Path) -> None:
     messages, turns, panel = final(list(respond(app, "Who won the 1954 World Cup?", [], 5)))
     assert "nr-abstained" in messages[-1]["content"] and "does not cover" in messages[-1]["content"]
     assert "nr-cite" not in messages[-1]["content"] and "no passage was cited" in panel
-    assert app.pipeline.generator().seen == []
+    assert app.pipeline.generator.seen == []
 
 
 def test_empty_question_changes_nothing(make_app) -> None:
