@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from rag.chunking import VERSION as CHUNKER_VERSION
 from rag.errors import ConfigError, InputError
 from rag.eval.metrics import DEFAULT_KS, Metrics, score
 from rag.eval.naive import NaivePipeline
@@ -113,7 +114,8 @@ def naive_settings(settings: Settings, overrides: dict[str, Any]) -> Settings:
 
 def eval_index_dir(settings: Settings, corpus: Path) -> Path:
     key = json.dumps({"corpus": str(corpus.resolve()), "chunk_size": settings.chunk_size,
-                      "chunk_overlap": settings.chunk_overlap, "embed_model": settings.embed_model},
+                      "chunk_overlap": settings.chunk_overlap, "embed_model": settings.embed_model,
+                      "chunker": CHUNKER_VERSION},
                      sort_keys=True)
     return settings.data_dir / "eval-indexes" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
