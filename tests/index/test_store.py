@@ -71,3 +71,22 @@ def test_unknown_words_are_those_no_chunk_contains(tmp_path):
     store = open_store(tmp_path)
     store.write([prepared("a", "Tencent and Baidu pool chip research in Shenzhen. " * 4)])
     assert store.unknown_words(["Tencent", "baidu", "Quillfield", 'Shen"zhen', "Baidu"]) == ["Quillfield", 'Shen"zhen']
+
+
+def test_without_a_width_the_store_reads_it_from_its_rows(tmp_path):
+    from index.store import Store
+
+    def fresh() -> Store:
+        return Store(tmp_path / "db.sqlite", tmp_path / "vectors.faiss", embed_model="hash-embedder")
+
+    empty = fresh()
+    assert empty.dim is None and empty.dense_search(EMB.embed(["chip"])[0], 3) == []
+    empty.save_vectors()  # nothing stored: nothing to save, and no error
+    with pytest.raises(StoreError, match="no vectors stored yet"):
+        empty.vectors()
+    empty.write([prepared("a", "Huawei and Baidu pool chip research. " * 8)])
+    assert empty.dim == EMB.dim
+    empty.save_vectors()
+    reopened = fresh()  # a new process: the width comes from the stored embeddings
+    assert reopened.dim == EMB.dim
+    assert reopened.dense_search(EMB.embed(["Huawei and Baidu pool chip research."])[0], 1)

@@ -133,6 +133,17 @@ def test_missing_file(fake_llama: Path, tmp_path: Path) -> None:
         gen.load()
 
 
+def test_the_model_setting_is_resolved_on_first_use_not_before(fake_llama: Path, tmp_path: Path) -> None:
+    gen = LlamaGenerator("no-such-model", cache_dir=tmp_path)  # building it looks at nothing
+    assert gen.name == "no-such-model"
+    with pytest.raises(ModelError, match="known model names: qwen2.5-1.5b"):
+        gen.load()
+    named = LlamaGenerator(str(fake_llama))
+    assert named.name == "m.gguf" and FakeLlama.instances == []
+    named.load()
+    assert FakeLlama.instances[0].kwargs["model_path"] == str(fake_llama)
+
+
 def test_error_mid_stream_becomes_model_error_and_releases_the_lock(
     fake_llama: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
