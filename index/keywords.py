@@ -31,16 +31,30 @@ def match_query(text: str) -> str | None:
     return " OR ".join(phrase(w) for w in dict.fromkeys(words))
 
 
-def search(conn: sqlite3.Connection, text: str, k: int) -> list[tuple[int, float]]:
-    """BM25 over chunk text: (chunk id, score) best first; scores are negated bm25 so higher is better."""
+def search(conn: sqlite3.Connection, text: str, k: int,
+           window: tuple[str, str] | None = None) -> list[tuple[int, float]]:
+    """BM25 over chunk text: (chunk id, score) best first; scores are negated bm25 so higher is better.
+
+    ``window`` (start, end ISO dates): only chunks of documents published on start <= day < end,
+    joined inside the query so the k best of the window come back, not the window's share of
+    the k best overall.
+    """
     match = match_query(text)
     if match is None:
         return []
-    rows = conn.execute(
-        "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-        "ORDER BY bm25(chunks_fts) LIMIT ?",
-        (match, k),
-    ).fetchall()
+    if window is None:
+        rows = conn.execute(
+            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+            "ORDER BY bm25(chunks_fts) LIMIT ?",
+            (match, k),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT f.rowid, bm25(chunks_fts) FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
+            "JOIN documents d ON d.id = c.doc_id WHERE chunks_fts MATCH ? "
+            "AND d.published >= ? AND d.published < ? ORDER BY bm25(chunks_fts) LIMIT ?",
+            (match, window[0], window[1], k),
+        ).fetchall()
     return [(int(rowid), -float(score)) for rowid, score in rows]
 
 

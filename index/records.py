@@ -14,8 +14,9 @@ import numpy as np
 class Document:
     """One article as loaded from a file, before chunking.
 
-    ``source`` is where it came from (a path, or ``path:line`` for a JSONL row); ``url`` is the
-    article's own address when known; ``published`` is an ISO date string or None.
+    ``source`` is where it came from (a path, ``path:line`` for a JSONL row, or the URL it was
+    fetched from); ``url`` is the article's own (canonical) address when known; ``published`` is
+    an ISO date string or None; ``author`` and ``site`` (the publication's name) when known.
     """
 
     id: str
@@ -24,6 +25,8 @@ class Document:
     source: str = ""
     url: str | None = None
     published: str | None = None
+    author: str | None = None
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class DocumentInfo:
     chars: int
     content_hash: str
     added_at: str
+    author: str | None = None
+    site: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ CREATE TABLE IF NOT EXISTS documents (
     published TEXT,
     text TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL,
+    author TEXT,
+    site TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_by_hash ON documents(content_hash);
 -- AUTOINCREMENT: chunk ids are never reused, so "id > last seen" finds every new vector.
@@ -94,9 +96,19 @@ def _wal(conn: sqlite3.Connection, timeout: float) -> None:
             delay = min(delay * 2, 0.5)
 
 
+# Columns added after version 1 shipped: (table, column, declaration), added to older databases.
+ADDED_COLUMNS = (("documents", "author", "TEXT"), ("documents", "site", "TEXT"))
+
+
 def create(conn: sqlite3.Connection) -> None:
+    from index.feeds import FEEDS_SCHEMA
+
     with transaction(conn, write=True):
-        for statement in _statements(SCHEMA):
+        for table, column, declaration in ADDED_COLUMNS:
+            have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if have and column not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        for statement in _statements(SCHEMA + FEEDS_SCHEMA):
             conn.execute(statement)
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0')")

@@ -28,6 +28,8 @@ from index.records import DocumentInfo, Passage, PreparedDocument
 from index.transaction import transaction
 from index.vectors import VectorIndex
 
+DateWindow = tuple[str, str]  # (first day, day after the last), ISO dates
+
 
 class Store:
     """One data directory's store. Safe to share between threads; one connection per thread."""
@@ -112,7 +114,8 @@ class Store:
     def documents(self) -> list[DocumentInfo]:
         rows = self.conn.execute(
             "SELECT d.id, d.title, d.source, d.url, d.published, "
-            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, d.added_at "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, d.added_at, "
+            "d.author, d.site "
             "FROM documents d ORDER BY d.added_at, d.id"
         ).fetchall()
         return [DocumentInfo(*row) for row in rows]
@@ -142,18 +145,32 @@ class Store:
         row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """BM25 over chunk text (see index.keywords); higher scores are better."""
-        return keywords.search(self.conn, query, k)
+    def keyword_search(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
+        """BM25 over chunk text (see index.keywords); higher scores are better.
+
+        ``window`` (start, end): only chunks of documents published on ``start <= day < end``
+        (ISO dates), filtered inside the query, so the k best of the window come back.
+        """
+        return keywords.search(self.conn, query, k, window)
+
+    def chunk_ids_published(self, window: DateWindow) -> np.ndarray:
+        """Ids of the chunks of documents published on ``start <= day < end``."""
+        rows = self.conn.execute(
+            "SELECT c.id FROM documents d JOIN chunks c ON c.doc_id = d.id "
+            "WHERE d.published >= ? AND d.published < ?", (window[0], window[1])).fetchall()
+        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
         """The ``words`` that occur in no chunk's text."""
         return keywords.unknown_words(self.conn, words)
 
-    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def dense_search(self, query: np.ndarray, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
+        """Cosine nearest chunks; ``window`` as in `keyword_search`, applied inside FAISS."""
         if self.dim is None:  # nothing stored yet
             return []
-        return self.vectors().search(query, k)
+        if window is None:
+            return self.vectors().search(query, k)
+        return self.vectors().search(query, k, among=self.chunk_ids_published(window))
 
     def vectors(self) -> VectorIndex:
         """The FAISS index, caught up with the latest committed generation.
@@ -196,9 +213,10 @@ class Store:
                     raise StoreError(f"{doc.id}: {len(prepared.chunks)} chunks but {len(prepared.embeddings)} embeddings")
                 conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
                 conn.execute(
-                    "INSERT INTO documents(id, title, source, url, published, text, content_hash, added_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc.id, doc.title, doc.source, doc.url, doc.published, doc.text, prepared.content_hash, now),
+                    "INSERT INTO documents(id, title, source, url, published, text, content_hash, added_at, "
+                    "author, site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc.id, doc.title, doc.source, doc.url, doc.published, doc.text, prepared.content_hash, now,
+                     doc.author, doc.site),
                 )
                 vectors = np.ascontiguousarray(prepared.embeddings, dtype=np.float32)
                 conn.executemany(

@@ -127,13 +127,28 @@ class VectorIndex:
             # The hash-table direct map only removes through an explicit id array.
             return int(self._faiss.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The k nearest chunk ids to one query vector, best first, with cosine scores."""
+    def search(self, query: np.ndarray, k: int, among: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k nearest chunk ids to one query vector, best first, with cosine scores.
+
+        ``among`` restricts the search to those chunk ids, inside FAISS (an ID selector), so the
+        k best of a small subset come back however many better vectors lie outside it; an
+        approximate index then probes every list, since the subset may sit in any of them.
+        """
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
         with self._lock:
             if self.count == 0:
                 return []
-            scores, ids = self._faiss.search(q, min(k, self.count))
+            if among is None:
+                scores, ids = self._faiss.search(q, min(k, self.count))
+            else:
+                import faiss
+
+                if len(among) == 0:
+                    return []
+                selector = faiss.IDSelectorBatch(np.ascontiguousarray(among, dtype=np.int64))
+                params = (faiss.SearchParametersIVF(sel=selector, nprobe=self.nlist) if self.trained_on
+                          else faiss.SearchParameters(sel=selector))
+                scores, ids = self._faiss.search(q, min(k, len(among)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def reconstruct(self, chunk_id: int) -> np.ndarray | None:

@@ -15,12 +15,13 @@ the top.
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import os
 import re
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -34,6 +35,8 @@ from rag.settings import RETRIEVERS, Settings, load_settings
 COMMANDS: dict[str, str] = {
     "chat": "ui.cli:chat",
     "eval": "rag.eval.cli:eval_command",
+    "feed": "rag.feeds.cli:feed",
+    "sync": "rag.feeds.cli:sync",
 }
 
 
@@ -126,14 +129,21 @@ def open_app(settings: Settings, *, seed: bool = True):
     return app
 
 
-@cli.command("add", help="add files or folders (.txt .md .html .jsonl .pdf)")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@cli.command("add", help="add files, folders (.txt .md .html .jsonl .pdf) or article URLs")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @pass_invocation
-def cmd_add(run: Invocation, paths: tuple[Path, ...], as_json: bool) -> int:
+def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool) -> int:
+    from rag.loaders import load_paths
+    from rag.web.article import fetch_articles, is_url
+
     app = open_app(run.settings())
+    urls = [p for p in paths if is_url(p)]
+    files = [Path(p) for p in paths if not is_url(p)]
+    items = itertools.chain(load_paths(files, app.ingestor.max_bytes) if files else (),
+                            fetch_articles(app.fetcher, urls))
     with ingest_progress("adding") as progress:
-        report = app.ingestor.add(list(paths), progress)
+        report = app.ingestor.add_documents(items, progress)
     if as_json:
         print(json.dumps({
             "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
@@ -192,7 +202,15 @@ def cmd_ask(run: Invocation, question: str, as_json: bool, as_of: str | None, to
     from rag.records import Answer
     from rag.render_text import answer_json, sources_text
 
-    app = open_app(run.settings(top_k=top_k, retriever=retriever))
+    settings = run.settings(top_k=top_k, retriever=retriever)
+    app = open_app(settings)
+    if settings.time_windows and not as_json:
+        from rag.timeexpr import resolve_window
+
+        window = resolve_window(question, date.fromisoformat(as_of) if as_of else date.today())
+        if window is not None:
+            print(f"(searching articles published {window.start} to {window.end - timedelta(days=1)}, "
+                  f"for \u201c{window.phrase}\u201d)", file=sys.stderr)
     answer = None
     streamed = []
     for item in app.pipeline.stream(question, as_of=as_of):

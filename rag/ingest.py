@@ -84,13 +84,18 @@ class Ingestor:
         self.batch_chunks = batch_chunks
 
     def add(self, paths: Iterable[Path], progress: ProgressFn | None = None) -> IngestReport:
+        return self.add_documents(load_paths(paths, self.max_bytes), progress)
+
+    def add_documents(self, items: Iterable[Document | InputError],
+                      progress: ProgressFn | None = None) -> IngestReport:
+        """Index documents made elsewhere (fetched pages, feed items), errors reported as given."""
         report = IngestReport()
         started = time.perf_counter()
         pending: list[tuple[Document, str, bool]] = []  # (doc, hash, replaces an old version)
         pending_chunks = 0
         seen_ids: dict[str, str] = {}
         seen_hashes: dict[str, str] = {}
-        for item in load_paths(paths, self.max_bytes):
+        for item in items:
             if isinstance(item, InputError):
                 report.errors.append(item)
             else:

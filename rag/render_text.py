@@ -51,3 +51,35 @@ def sources_text(a: Answer, width: int = 100) -> str:
         lines.append(f"[{c.number}] {p.title}" + (f" ({facts})" if facts else ""))
         lines.append(textwrap.indent(textwrap.fill(f"\u201c{c.span}\u201d", width - 4), "    "))
     return "\n".join(lines)
+
+
+def feeds_text(feeds) -> str:
+    """`newsrag feed list`: one block per feed with its state."""
+    if not feeds:
+        return "no feeds (add one with `newsrag feed add URL`)"
+    lines = []
+    for f in feeds:
+        every = f"{f.interval_s // 3600}h" if f.interval_s % 3600 == 0 else f"{f.interval_s // 60}m"
+        lines.append(f"{f.url}" + (f"  ({f.title})" if f.title else ""))
+        lines.append(f"    every {every}; last sync {f.last_fetch or 'never'}"
+                     + (f" (HTTP {f.http_status})" if f.http_status else "")
+                     + f"; {f.items} articles from {f.items_seen} items")
+        if f.last_error:
+            lines.append(f"    last error: {f.last_error}")
+    return "\n".join(lines)
+
+
+def sync_text(summary) -> str:
+    """`newsrag sync`: a line per feed (new, updated, unchanged, failed), then the totals."""
+    lines = []
+    for r in summary.feeds:
+        if r.error:
+            lines.append(f"FAILED {r.url}: {r.error}")
+            continue
+        lines.append(f"{r.url}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged, {r.failed} failed"
+                     + (" (not modified)" if r.status == 304 else ""))
+        lines.extend(f"    {e}" for e in r.item_errors)
+    lines.append(f"{len(summary.feeds)} feeds: {summary.total('new')} new, {summary.total('updated')} updated, "
+                 f"{summary.total('unchanged')} unchanged, {summary.total('failed')} items failed, "
+                 f"{len(summary.failed_feeds)} feeds failed")
+    return "\n".join(lines)

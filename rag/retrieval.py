@@ -1,7 +1,9 @@
 """Find the passages most likely to answer a question: dense, keyword, or both fused.
 
 Dense search is FAISS cosine similarity over chunk embeddings; keyword search is SQLite FTS5
-BM25. Hybrid mode fuses the two candidate lists with reciprocal rank fusion. Every returned
+BM25. Hybrid mode fuses the two candidate lists with reciprocal rank fusion. A question about a
+time ("this week") is searched inside that window of publication dates (rag.timeexpr); an as-of
+date alone applies rag.asof's rule. Every returned
 passage carries its cosine similarity to the question, whichever list found it, so later steps
 can judge how strong the evidence is on one scale. Not here: choosing sentences for the prompt.
 """
@@ -16,16 +18,15 @@ import numpy as np
 from index.records import Passage
 from index.store import Store
 from rag.embedding import Embedder
+from rag.asof import AsOfRule
 from rag.settings import RETRIEVERS
-
-# News asked "as of" a day may cite reports dated a few days later (updates, time zones).
-AS_OF_GRACE_DAYS = 7
-AGE_HALF_DAYS = 60
+from rag.timeexpr import TimeWindow, resolve_window
 
 
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, *, mode: str = "hybrid", top_k: int = 5,
-                 candidates: int = 30, rrf_k: int = 60) -> None:
+                 candidates: int = 30, rrf_k: int = 60, time_windows: bool = True,
+                 as_of: AsOfRule = AsOfRule()) -> None:
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever mode {mode!r} is not one of {RETRIEVERS}")
         self.store = store
@@ -34,27 +35,40 @@ class Retriever:
         self.top_k = top_k
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.time_windows = time_windows
+        self.as_of_rule = as_of
 
     def retrieve(self, query: str, top_k: int | None = None, mode: str | None = None,
-                 query_vector: np.ndarray | None = None, as_of: str | None = None) -> list[Passage]:
+                 query_vector: np.ndarray | None = None, as_of: str | None = None,
+                 window: TimeWindow | None = None) -> list[Passage]:
         """The best ``top_k`` passages for ``query``, best first.
 
-        ``as_of`` (an ISO date) asks about the news as of that day: articles published more than
-        a week later are left out, and older ones rank a little lower the older they are.
+        ``window`` limits the search to articles published in it, inside both searches, so the
+        k best of the window come back however large the archive (topped up from outside it
+        only when the window holds fewer than k matches). Without one, a time expression in
+        the query ("this week", "in March 2024") sets it, resolved against ``as_of`` (an ISO
+        date; today when None). ``as_of`` alone applies `AsOfRule`.
         """
         k = top_k or self.top_k
         mode = mode or self.mode
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever mode {mode!r} is not one of {RETRIEVERS}")
+        day = _as_of_day(as_of)
+        if window is None and self.time_windows:
+            window = resolve_window(query, day or date.today())
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
         pool = max(self.candidates, k)
-        dense = self.store.dense_search(query_vector, pool) if mode != "keyword" else []
-        keyword = self.store.keyword_search(query, pool) if mode != "dense" else []
+        span = window.iso() if window else None
+        dense = self.store.dense_search(query_vector, pool, span) if mode != "keyword" else []
+        keyword = self.store.keyword_search(query, pool, span) if mode != "dense" else []
         ranked = _fuse(dense, keyword, self.rrf_k) if mode == "hybrid" else (dense or keyword)
-        if as_of:
+        if window is not None and len(ranked) < k:
+            # A window with too few matching articles: the best of the rest follow its own.
+            ranked += self._outside(query, query_vector, mode, pool, {c for c, _ in ranked}, ranked)
+        elif day is not None and window is None:
             pool_passages = self.store.passages([chunk_id for chunk_id, _ in ranked])
-            ranked = _by_date(ranked, pool_passages, as_of)
+            ranked = self.as_of_rule.apply(ranked, pool_passages, day)
         chosen = [chunk_id for chunk_id, _ in ranked[:k]]
         passages = self.store.passages(chosen)
         cosine = self._cosines(query_vector, chosen, dict(dense))
@@ -68,6 +82,16 @@ class Retriever:
             out.append(replace(passage, score=float(fused[chunk_id]), dense_score=cosine.get(chunk_id),
                                keyword_rank=keyword_rank.get(chunk_id)))
         return out
+
+    def _outside(self, query: str, vector: np.ndarray, mode: str, pool: int, have: set[int],
+                 inside: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        dense = self.store.dense_search(vector, pool) if mode != "keyword" else []
+        keyword = self.store.keyword_search(query, pool) if mode != "dense" else []
+        rest = _fuse(dense, keyword, self.rrf_k) if mode == "hybrid" else (dense or keyword)
+        floor = min((score for _, score in inside), default=1.0)
+        # Scaled under the window's last score, so fused scores still read best-first.
+        top = max((score for _, score in rest), default=1.0) or 1.0
+        return [(c, floor * 0.5 * score / top) for c, score in rest if c not in have]
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
         """The ``words`` no indexed chunk contains (see `Store.unknown_words`)."""
@@ -86,33 +110,13 @@ class Retriever:
         return out
 
 
-def _by_date(ranked: list[tuple[int, float]], passages: dict[int, Passage], as_of: str) -> list[tuple[int, float]]:
-    """Drop articles from after ``as_of`` (plus a week's grace) and discount older ones gently."""
+def _as_of_day(as_of: str | None) -> date | None:
+    if not as_of:
+        return None
     try:
-        day = date.fromisoformat(as_of[:10])
+        return date.fromisoformat(as_of[:10])
     except ValueError:
         raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}") from None
-    out = []
-    for rank, (chunk_id, score) in enumerate(ranked):
-        passage = passages.get(chunk_id)
-        published = _parse_day(passage.published) if passage else None
-        if published is None:
-            out.append((chunk_id, score, rank))
-            continue
-        age = (day - published).days
-        if age < -AS_OF_GRACE_DAYS:
-            continue
-        # Positive scores only (RRF and cosine are); halve a score for every ~2 months of age.
-        out.append((chunk_id, score / (1.0 + max(age, 0) / AGE_HALF_DAYS), rank))
-    out.sort(key=lambda item: (-item[1], item[2]))
-    return [(chunk_id, score) for chunk_id, score, _ in out]
-
-
-def _parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
 
 
 def _fuse(dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:

@@ -54,6 +54,9 @@ class Settings:
     candidates: int = 30
     rrf_k: int = 60
     min_evidence: float = 0.25
+    time_windows: bool = True  # "this week", "in March 2024": search only articles published then
+    as_of_grace_days: int = 7  # with an as-of date: drop articles published more than this after it (-1: keep)
+    as_of_half_days: float = 60.0  # and divide older ones' scores by 1 + age/this (0: no age preference)
     ann_threshold: int = 200_000
     # generation
     model: str = "qwen2.5-1.5b"
@@ -65,6 +68,14 @@ class Settings:
     context_chars: int = 1300
     # limits
     max_file_mb: float = 50.0
+    # the web: article pages and feeds
+    allow_private_urls: bool = False  # let URLs reach loopback/private addresses (tests, intranets)
+    fetch_timeout: float = 10.0  # seconds to connect, and between bytes of a response
+    fetch_max_mb: float = 10.0  # one page or feed, after decompression
+    fetch_max_redirects: int = 5
+    fetch_per_host_rps: float = 2.0  # requests a second to one host, at most
+    feed_interval: str = "60m"  # how often a feed is synced unless `feed add --every` says
+    feed_sync_in_chat: bool = True  # `newsrag chat` syncs due feeds in the background
     # chat app
     host: str = "127.0.0.1"
     port: int = 7860
@@ -185,7 +196,30 @@ def _validated(s: Settings) -> Settings:
     for name in ("n_threads", "temperature", "min_evidence"):
         if getattr(s, name) < 0:
             raise bad(name, "must not be negative")
-    for name in ("max_file_mb", "upload_max_mb"):
+    try:
+        parse_interval(s.feed_interval)
+    except ValueError as exc:
+        raise bad("feed_interval", str(exc)) from None
+    if s.fetch_max_redirects < 0:
+        raise bad("fetch_max_redirects", "must not be negative")
+    for name in ("max_file_mb", "upload_max_mb", "fetch_timeout", "fetch_max_mb", "fetch_per_host_rps"):
         if getattr(s, name) <= 0:
             raise bad(name, "must be a positive number")
     return s
+
+
+_INTERVAL = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> int:
+    """Seconds in an interval such as ``30m``, ``2h``, ``1d`` or ``90s`` (at least a minute)."""
+    value = str(text).strip().lower()
+    unit = value[-1:] if value[-1:] in _INTERVAL else ""
+    number = value[: len(value) - len(unit)] if unit else value
+    try:
+        seconds = int(float(number) * _INTERVAL[unit or "m"])
+    except ValueError:
+        raise ValueError(f"not an interval like 30m, 2h or 1d: {text!r}") from None
+    if seconds < 60:
+        raise ValueError(f"an interval must be at least a minute, got {text!r}")
+    return seconds

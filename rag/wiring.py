@@ -9,14 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.feeds import FeedStore
 from index.store import Store
+from rag.asof import AsOfRule
 from rag.chunking import Chunker
 from rag.embedding import Embedder, SentenceTransformerEmbedder
+from rag.feeds.sync import Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
 from rag.pipeline import Pipeline
 from rag.retrieval import Retriever
 from rag.settings import Settings
+from rag.web.fetch import FetchPolicy, Fetcher
 
 _SEEDED = "corpus_indexed"
 
@@ -29,6 +33,9 @@ class Newsrag:
     ingestor: Ingestor
     retriever: Retriever
     pipeline: Pipeline
+    fetcher: Fetcher
+    feeds: FeedStore
+    syncer: Syncer
 
     def index_shipped_corpus(self, progress=None) -> IngestReport | None:
         """On the first run of a data directory, index the shipped ``corpus/`` folder once."""
@@ -49,11 +56,22 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024))
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
-                          candidates=settings.candidates, rrf_k=settings.rrf_k)
+                          candidates=settings.candidates, rrf_k=settings.rrf_k, time_windows=settings.time_windows,
+                          as_of=AsOfRule(settings.as_of_grace_days, settings.as_of_half_days))
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
                         model_name=_model_label(settings.model))
-    return Newsrag(settings, store, embedder, ingestor, retriever, pipeline)
+    fetcher = Fetcher(fetch_policy(settings))
+    feeds = FeedStore(store)
+    return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
+                   Syncer(feeds, ingestor, fetcher))
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(allow_private=settings.allow_private_urls, connect_timeout=min(5.0, settings.fetch_timeout),
+                       read_timeout=settings.fetch_timeout, deadline=3 * settings.fetch_timeout,
+                       max_bytes=int(settings.fetch_max_mb * 1024 * 1024),
+                       max_redirects=settings.fetch_max_redirects, per_host_rps=settings.fetch_per_host_rps)
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -48,3 +48,20 @@ def real_app_factory(model_cache_dir, tmp_path_factory):
         return build(s, generator=wrap_generator(make_generator(s)) if wrap_generator else None)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _fixture_server():
+    from fixture_server import FixtureServer
+
+    server = FixtureServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def web(_fixture_server):
+    """The session's 127.0.0.1 HTTP server, with no routes and an empty log."""
+    _fixture_server.reset()
+    yield _fixture_server
+    _fixture_server.reset()

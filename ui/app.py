@@ -10,8 +10,9 @@ Concurrency: up to CHAT_WORKERS answers run at once, each in its own worker thre
 language model's lock queues their generation, so several tabs can ask together; retrieval and
 "not covered" answers do not wait for another tab's generation, and requests beyond that wait in
 Gradio's queue with their position shown. Within a tab a question is taken only when the previous
-answer has ended. Indexing uploads and removing documents share one worker of their own, so they
-never take a chat slot and never interleave.
+answer has ended. Indexing uploads, removing documents and the feed buttons share one worker of
+their own, so they never take a chat slot and never interleave; `newsrag chat` also syncs due
+feeds in a background thread (rag.feeds.background).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import gradio as gr
 from rag.loaders.reading import MB
 from rag.settings import Settings
 from rag.wiring import Newsrag
-from ui import handlers
+from ui import feeds, handlers
 from ui.handlers import Turn
 from ui.render_html import render_upload_result
 from ui.uploads import ALLOWED_SUFFIXES
@@ -120,6 +121,18 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                     remove_id = gr.Textbox(label="Remove a document by id", scale=4, elem_id="nr-remove-id")
                     remove = gr.Button("Remove", variant="stop", scale=1, elem_id="nr-remove")
                 removed = gr.HTML(elem_id="nr-removed", js_on_load=None)
+                with gr.Accordion("Feeds and web pages", open=True):
+                    with gr.Row():
+                        feed_url = gr.Textbox(label="Feed URL (RSS or Atom)", scale=4, elem_id="nr-feed-url")
+                        feed_add = gr.Button("Add feed", scale=1, elem_id="nr-feed-add")
+                        feed_remove = gr.Button("Remove feed", variant="stop", scale=1, elem_id="nr-feed-remove")
+                        feed_sync = gr.Button("Sync now", scale=1, elem_id="nr-feed-sync")
+                    feed_report = gr.HTML(elem_id="nr-feed-report", js_on_load=None)
+                    feed_table = gr.HTML(elem_id="nr-feeds", js_on_load=None)
+                    with gr.Row():
+                        article_url = gr.Textbox(label="Add an article by URL", scale=4, elem_id="nr-article-url")
+                        article_add = gr.Button("Add article", scale=1, elem_id="nr-article-add")
+                    article_report = gr.HTML(elem_id="nr-article-report", js_on_load=None)
                 documents = gr.HTML(elem_id="nr-documents", js_on_load=None)
 
         def on_ask(text: str, state: list[Turn], k: float, tab: handlers.Session) -> Iterator[tuple[Any, ...]]:
@@ -157,8 +170,17 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                       concurrency_id="ingest")
         remove.click(lambda doc_id: (handlers.remove_document(app, doc_id), handlers.documents_html(app), ""),
                      [remove_id], [removed, documents, remove_id], concurrency_limit=1, concurrency_id="ingest")
+        ingest = dict(concurrency_limit=1, concurrency_id="ingest")
+        for button, action in ((feed_add, feeds.add_feed), (feed_remove, feeds.remove_feed)):
+            button.click(lambda url, act=action: (act(app, url), feeds.feeds_html(app), handlers.documents_html(app)),
+                         [feed_url], [feed_report, feed_table, documents], **ingest)
+        feed_sync.click(lambda: (feeds.sync_now(app), feeds.feeds_html(app), handlers.documents_html(app)),
+                        None, [feed_report, feed_table, documents], **ingest)
+        article_add.click(lambda url: (feeds.add_article(app, url), handlers.documents_html(app)),
+                          [article_url], [article_report, documents], **ingest)
         demo.load(lambda: handlers.documents_html(app), None, documents)
-        documents_tab.select(lambda: handlers.documents_html(app), None, documents)
+        documents_tab.select(lambda: (handlers.documents_html(app), feeds.feeds_html(app)), None,
+                             [documents, feed_table])
 
     demo.queue(default_concurrency_limit=2, max_size=QUEUE_MAX)
     return demo

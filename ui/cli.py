@@ -32,5 +32,14 @@ def chat(run: Invocation, host: str | None, port: int | None, top_k: int | None,
     demo = create_app(app, settings)
     where = f"http://{settings.host}:{settings.port}"
     print(f"newsrag: chat on {where} ({len(app.store.documents())} documents; Ctrl+C stops it)", flush=True)
-    demo.launch(**launch_options(settings))
+    background = None
+    if settings.feed_sync_in_chat:
+        from rag.feeds.background import BackgroundSync
+
+        background = BackgroundSync(app.syncer).start()
+    try:
+        demo.launch(**launch_options(settings))
+    finally:
+        if background is not None:
+            background.stop(timeout=5)
     return 0

@@ -28,16 +28,25 @@ _MARKUP_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 def load_html(path: Path, max_bytes: int) -> Document:
     """Extract one saved page as a ``Document``; raise ``InputError`` if it has no article text."""
     data = read_bytes(path, max_bytes)
-    check_not_binary(path, data)
-    markup = _MARKUP_CONTROL.sub("", _decode(path, data))
+    return parse_html(str(path), data, slugify(path.stem), humanise(path.stem))
+
+
+def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
+               charset: str | None = None) -> Document:
+    """The article in the page ``data`` (read from ``source``, a path or URL) as a ``Document``.
+
+    ``charset`` is the one a web server declared, tried when the bytes are not UTF-8.
+    """
+    check_not_binary(source, data)
+    markup = _MARKUP_CONTROL.sub("", _decode(source, data, charset))
     if not _HAS_ROOT.search(markup[:_SNIFF_BYTES]):
         # trafilatura discards bare fragments such as "<p>...</p>"; a saved snippet is still text.
         markup = f"<html><body>{markup}</body></html>"
 
-    extracted = _extract(path, markup)
+    extracted = _extract(source, markup)
     text = normalise_text(extracted.text or "") if extracted is not None else ""
     if not text:
-        raise InputError(path, "no article text could be extracted from this page")
+        raise InputError(source, "no article text could be extracted from this page")
 
     published = None
     if extracted.date:
@@ -48,25 +57,30 @@ def load_html(path: Path, max_bytes: int) -> Document:
             published = None
     title = clean_line(extracted.title or "")
     url = clean_line(extracted.url or "")
+    author = clean_line(extracted.author or "")
+    sitename = clean_line(extracted.sitename or "")
     return Document(
-        id=slugify(path.stem),
-        title=title or title_from_text(text) or humanise(path.stem),
+        id=doc_id,
+        title=title or title_from_text(text) or fallback_title or doc_id,
         text=text,
-        source=str(path),
+        source=source,
         url=url or None,
         published=published,
+        author=author or None,
+        site=sitename or None,
     )
 
 
-def _decode(path: Path, data: bytes) -> str:
-    """UTF-8 first; else the charset the page declares (older news sites use windows-1252)."""
+def _decode(path: str, data: bytes, declared: str | None = None) -> str:
+    """UTF-8 first; else the charset the server or the page declares (older news sites use
+    windows-1252)."""
     try:
         return decode_utf8(path, data)
     except InputError as not_utf8:
         match = _CHARSET.search(data[:_SNIFF_BYTES])
-        if match is None:
+        if match is None and not declared:
             raise
-        name = match.group(1).decode("ascii")
+        name = declared or match.group(1).decode("ascii")
         try:
             if codecs.lookup(name).name == "utf-8":
                 raise not_utf8  # it claims UTF-8 and is not: the UTF-8 error says where
@@ -76,7 +90,7 @@ def _decode(path: Path, data: bytes) -> str:
             raise InputError(path, f"cannot decode the page as its declared charset {name!r}: save it as UTF-8") from None
 
 
-def _extract(path: Path, markup: str) -> Any:
+def _extract(path: str, markup: str) -> Any:
     """trafilatura's result (its own ``Document`` type), or None when it found no text."""
     try:
         import trafilatura

@@ -67,3 +67,61 @@ def test_bad_setting_is_a_clear_error(env, capsys, monkeypatch):
     monkeypatch.setenv("NEWSRAG_TOP_K", "lots")
     code, _, err = run(capsys, "list")
     assert code == 1 and "'lots'" in err
+
+
+def test_add_mixes_files_and_urls_and_reports_bad_urls(env, capsys, monkeypatch, web):
+    from feed_samples import article_html
+    from fixture_server import Route
+
+    monkeypatch.setenv("NEWSRAG_ALLOW_PRIVATE_URLS", "true")
+    web.routes["/ferry"] = Route(article_html("Valletta approves ferry terminal", [
+        "The harbour authority of Valletta approved a new ferry terminal on Tuesday, the first in thirty years.",
+        "Construction starts in May and takes two years, with a budget of 40 million euros."]),
+        headers={"Content-Type": "text/html"})
+    note = env / "note.md"
+    note.write_text("# Tide tables\n\nSpring tides peak on Friday along the estuary.\n")
+    code, out, err = run(capsys, "add", str(note), web.url("/ferry"), web.url("/missing"), "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert len(report["added"]) == 2 and "note" in report["added"]
+    assert report["errors"] == [f"{web.url('/missing')}: HTTP 404"]
+    code, out, _ = run(capsys, "list", "--json")
+    ferry = next(d for d in json.loads(out) if d["title"] == "Valletta approves ferry terminal")
+    assert ferry["published"] == "2024-03-12" and ferry["url"] == web.url("/ferry")
+    monkeypatch.setenv("NEWSRAG_ALLOW_PRIVATE_URLS", "false")
+    code, out, err = run(capsys, "add", web.url("/ferry"))
+    assert code == 1 and "non-public address" in err
+
+
+def test_feed_commands_subscribe_sync_list_and_remove(env, capsys, monkeypatch, web):
+    from feed_samples import Item, rss
+    from fixture_server import Route
+
+    monkeypatch.setenv("NEWSRAG_ALLOW_PRIVATE_URLS", "true")
+    text = "The Tarragona council voted to extend the coastal tram line to the port. " * 10
+    web.routes["/f.xml"] = Route(rss("Coast News", [Item(f"g{i}", f"Tram story {i}", web.url(f"/a/{i}"), "2024-03-0{}".format(i + 1),
+                                                         content=f"<p>{i}. {text}</p>") for i in range(3)]), etag='"e"')
+    opml = env / "subs.opml"
+    opml.write_text(f'<opml><body><outline xmlUrl="{web.url("/f.xml")}"/><outline xmlUrl="{web.url("/404.xml")}"/>'
+                    "</body></opml>")
+    code, out, _ = run(capsys, "feed", "add", web.url("/f.xml"), "--every", "30m")
+    assert code == 0 and "subscribed to" in out and "3 new" in out
+    code, out, _ = run(capsys, "feed", "import", str(opml))
+    assert code == 0 and "1 feeds subscribed, 1 already there" in out
+    code, out, _ = run(capsys, "sync")
+    assert code == 1 and "(not modified)" in out and f"FAILED {web.url('/404.xml')}: HTTP 404" in out
+    code, out, _ = run(capsys, "feed", "list", "--json")
+    state = {f["url"]: f for f in json.loads(out)}
+    assert state[web.url("/f.xml")]["items"] == 3 and state[web.url("/f.xml")]["interval_s"] == 1800
+    assert state[web.url("/404.xml")]["last_error"] == "HTTP 404"
+    code, out, _ = run(capsys, "feed", "list")
+    assert "last error: HTTP 404" in out and "Coast News" in out
+    code, out, _ = run(capsys, "feed", "remove", web.url("/f.xml"))
+    assert code == 0 and "removed 3" in out
+    code, out, _ = run(capsys, "feed", "add", "file:///etc/passwd")
+    assert code == 1
+
+
+def test_ask_says_which_window_a_time_question_searched(env, capsys):
+    code, out, err = run(capsys, "ask", "Which firms pooled chip R&D this week?", "--as-of", "2025-05-02")
+    assert code == 0 and "searching articles published 2025-04-26 to 2025-05-04, for “this week”" in err

@@ -46,3 +46,48 @@ def test_as_of_leaves_out_later_articles_and_prefers_recent_ones(make_app, tmp_p
     assert ids == ["recent", "old"]
     with pytest.raises(ValueError, match="'May 18'"):
         app.retriever.retrieve("rates", as_of="May 18")
+
+
+def _archive(app, days: int, recent: int):
+    """``days`` ferry stories, one a day for ten years back from 2024-05-01, of which the last
+    ``recent`` fall in the week before; the old ones say more about ferries than the recent."""
+    from datetime import date, timedelta
+
+    from index.records import Document
+
+    end = date(2024, 5, 1)
+    docs = []
+    for i in range(days):
+        day = end - timedelta(days=7 + i * 3650 // days) if i >= recent else end - timedelta(days=i % 6)
+        text = ("Ferry ferry ferry harbour ferry timetable ferry news. " * 4 if i >= recent
+                else f"Story {i}: a ferry strike closed the harbour on day {i}.")
+        docs.append(Document(f"d{i}", f"Ferry story {i}", text, published=day.isoformat()))
+    app.ingestor.add_documents(docs)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_a_question_about_this_week_gets_its_full_top_k_from_that_week(make_app, mode):
+    app = make_app(candidates=10)
+    _archive(app, 600, recent=8)
+    passages = app.retriever.retrieve("What ferry news came this week?", top_k=5, mode=mode, as_of="2024-05-01")
+    assert len(passages) == 5
+    assert all("2024-04-25" <= p.published <= "2024-05-01" for p in passages), [p.published for p in passages]
+    unwindowed = make_app(candidates=10, time_windows=False).retriever.retrieve(
+        "What ferry news came this week?", top_k=5, mode=mode)
+    assert sum("2024-04-25" <= p.published for p in unwindowed) < 5  # the old stories outrank them
+
+
+def test_a_window_with_too_few_articles_is_topped_up_from_outside(make_app):
+    app = make_app()
+    _archive(app, 40, recent=2)
+    passages = app.retriever.retrieve("ferry news this week", top_k=5, as_of="2024-05-01")
+    assert len(passages) == 5 and {p.doc_id for p in passages[:2]} == {"d0", "d1"}
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_no_as_of_and_no_time_expression_is_neutral_about_age(make_app):
+    app = make_app()
+    _archive(app, 40, recent=2)
+    plain = app.retriever.retrieve("ferry harbour timetable", top_k=5)
+    again = make_app(as_of_half_days=0, as_of_grace_days=-1).retriever.retrieve("ferry harbour timetable", top_k=5)
+    assert [p.chunk_id for p in plain] == [p.chunk_id for p in again]

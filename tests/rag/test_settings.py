@@ -52,3 +52,15 @@ def test_bad_config_file_names_the_file(tmp_path: Path):
     bad.write_text("top_k = [")
     with pytest.raises(ConfigError, match="bad.toml"):
         load_settings({}, bad, data_dir=tmp_path)
+
+
+def test_feed_intervals_are_parsed_and_validated():
+    from rag.errors import ConfigError
+    from rag.settings import load_settings, parse_interval
+
+    assert [parse_interval(x) for x in ("30m", "2h", "1d", "90s", "45")] == [1800, 7200, 86400, 90, 2700]
+    for bad in ("soon", "10s", "-5m", ""):
+        with pytest.raises(ValueError):
+            parse_interval(bad)
+    with pytest.raises(ConfigError, match="feed_interval='often'"):
+        load_settings({"NEWSRAG_FEED_INTERVAL": "often"})

@@ -256,3 +256,49 @@ def test_clear_chat_stops_the_answer_in_flight(open_page, tmp_path: Path) -> Non
         model.delay = 0.01
         ask(page, EXAMPLES[0])
         assert page.locator("#nr-chat .nr-answer").count() == 1
+
+
+def test_feeds_and_article_urls_from_the_documents_tab_with_hostile_markup(open_page, tmp_path: Path, web) -> None:
+    from feed_samples import HOSTILE_FEED_TITLE, HOSTILE_ITEM_TITLE, Item, article_html, rss
+    from fixture_server import Route
+
+    settings = fake_settings(tmp_path, min_evidence=0.0, allow_private_urls=True)
+    reply = "The Zanzibar ferry company bought two hydrofoils [1]."
+    app = build(settings, embedder=HashEmbedder(), generator=ScriptedGenerator(reply))
+    body = ("The Zanzibar ferry company bought two hydrofoils for the Dar es Salaam route. "
+            '<img src=x onerror="window.__pwned=1"> ') * 6
+    web.routes["/hostile.xml"] = Route(rss(HOSTILE_FEED_TITLE, [
+        Item("z1", HOSTILE_ITEM_TITLE, web.url("/z1"), "2024-03-04",
+             summary='<img src=x onerror="window.__pwned=1">teaser', content=body.replace("<", "&lt;"))]))
+    web.routes["/page"] = Route(article_html("Lisbon trams return", ["The Lisbon tram museum reopens on 4 June "
+                                                                     "after a two-year restoration."] * 3),
+                                headers={"Content-Type": "text/html"})
+    with serve(app, settings) as url:
+        page = open_page(url)
+        page.get_by_role("tab", name="Documents").click()
+        page.fill("#nr-feed-url textarea", web.url("/hostile.xml"))
+        page.click("#nr-feed-add")
+        page.locator("#nr-feed-report").filter(has_text="1 new").wait_for(timeout=60_000)
+        assert HOSTILE_FEED_TITLE in page.locator("#nr-feeds").inner_text()
+        page.locator("#nr-documents").filter(has_text=HOSTILE_ITEM_TITLE).wait_for()
+        page.fill("#nr-article-url textarea", web.url("/page"))
+        page.click("#nr-article-add")
+        page.locator("#nr-article-report").filter(has_text="Lisbon trams return").wait_for(timeout=60_000)
+        page.fill("#nr-article-url textarea", web.url("/missing"))
+        page.click("#nr-article-add")
+        page.locator("#nr-article-report").filter(has_text="HTTP 404").wait_for(timeout=60_000)
+        page.click("#nr-feed-sync")
+        page.locator("#nr-feed-report").filter(has_text="1 unchanged").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Chat").click()
+        ask(page, "What did the Zanzibar ferry company buy?")
+        entry = follow_first_citation(page)
+        assert entry.locator(".nr-title").inner_text() == HOSTILE_ITEM_TITLE
+        assert "2024-03-04" in entry.locator(".nr-facts").inner_text()
+        for selector in ("#nr-chat", "#nr-sources", "#nr-documents", "#nr-feeds", "#nr-feed-report"):
+            assert page.locator(f"{selector} script, {selector} img").count() == 0, selector
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        page.get_by_role("tab", name="Documents").click()
+        page.fill("#nr-feed-url textarea", web.url("/hostile.xml"))
+        page.click("#nr-feed-remove")
+        page.locator("#nr-feed-report").filter(has_text="removed 1").wait_for()
+        page.locator("#nr-feeds").filter(has_text="No feeds yet").wait_for()

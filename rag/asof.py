@@ -1,0 +1,47 @@
+"""What an as-of date does to retrieval when the question itself names no time.
+
+`AsOfRule` takes the fused candidates and the as-of day: articles published more than
+``grace_days`` after it are left out (a reader on that day could not have read them; -1 keeps
+them), and, when ``half_days`` > 0, older articles' scores are divided by ``1 + age/half_days``.
+The defaults in rag.settings are justified in the README ("The as-of rule"): chosen on the 2022
+questions of rtqa-dev, reported on its 2023 questions and on rtqa-small. Without an as-of date
+nothing here runs: retrieval is neutral about age. Not here: windows named by the question
+(rag.timeexpr).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from index.records import Passage
+
+
+@dataclass(frozen=True)
+class AsOfRule:
+    grace_days: int = 7
+    half_days: float = 0.0
+
+    def apply(self, ranked: list[tuple[int, float]], passages: dict[int, Passage],
+              day: date) -> list[tuple[int, float]]:
+        out = []
+        for rank, (chunk_id, score) in enumerate(ranked):
+            passage = passages.get(chunk_id)
+            published = _parse_day(passage.published) if passage else None
+            if published is None:
+                out.append((chunk_id, score, rank))
+                continue
+            age = (day - published).days
+            if self.grace_days >= 0 and age < -self.grace_days:
+                continue
+            if self.half_days > 0:
+                score = score / (1.0 + max(age, 0) / self.half_days)
+            out.append((chunk_id, score, rank))
+        out.sort(key=lambda item: (-item[1], item[2]))
+        return [(chunk_id, score) for chunk_id, score, _ in out]
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Reaching the web: a safe fetcher and article pages by URL."""

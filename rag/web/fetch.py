@@ -1,0 +1,336 @@
+"""Fetch one web resource safely: the only way newsrag reaches the network.
+
+Every request goes through `Fetcher.get`, which enforces, per hop of a redirect chain:
+- http and https only; the host is resolved here and every address it resolves to must be public
+  (no loopback, private, link-local, multicast, reserved or unspecified address) unless the user
+  allows private URLs; the connection then goes to the address that was checked (the Host header
+  and TLS SNI/certificate name stay the original host), so a DNS answer that changes between the
+  check and the connection (rebinding) cannot redirect it;
+- connect and read timeouts and an overall deadline per response; a byte limit counted on the
+  body as received and again on the decompressed bytes (gzip and deflate are decoded here, in
+  bounded steps, so a small "zip bomb" never expands past the limit in memory);
+- at most ``max_redirects`` redirects, a User-Agent naming newsrag and its version, at most
+  ``per_host_rps`` requests a second to each host, and up to ``retries`` retries on 429/503 that
+  honour Retry-After within a total time budget;
+- conditional requests (If-None-Match / If-Modified-Since) when the caller has validators;
+- robots.txt (urllib.robotparser) when the caller asks for it, as for article pages.
+
+The client is httpx (already a dependency of Gradio, maintained, with streaming, per-phase
+timeouts and the ``sni_hostname`` extension that lets us connect to a checked address while
+verifying the certificate for the real host); urllib would need a hand-made connection class
+for the same. Proxies from the environment are ignored (trust_env=False). Not here: parsing
+what is fetched (rag.web.article, rag.feeds).
+"""
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import socket
+import threading
+import time
+import urllib.robotparser
+import zlib
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from rag.errors import InputError
+
+RETRY_STATUSES = (429, 503)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+class FetchError(InputError):
+    """A URL could not be fetched or was refused; the message is ``url: problem``."""
+
+    def __init__(self, url: str, problem: str, status: int | None = None) -> None:
+        super().__init__(url, problem)
+        self.url = url
+        self.status = status
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    allow_private: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    deadline: float = 30.0  # seconds for one response, headers and body, retries excluded
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    per_host_rps: float = 2.0
+    retries: int = 2
+    retry_budget: float = 20.0  # seconds of Retry-After and backoff waits, in all, per get()
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str  # after redirects
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def user_agent() -> str:
+    try:
+        version = metadata.version("newsrag")
+    except metadata.PackageNotFoundError:
+        version = "dev"
+    return f"newsrag/{version} (+local news question answering)"
+
+
+def check_address(url: str, host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to for ``host``; refuses non-public ones unless allowed."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from None
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise FetchError(url, f"host {host!r} has no address")
+    for text in addresses:
+        ip = ipaddress.ip_address(text.split("%")[0])
+        if getattr(ip, "ipv4_mapped", None):
+            ip = ip.ipv4_mapped
+        if not allow_private and (not ip.is_global or ip.is_multicast):
+            raise FetchError(url, f"refused: {host} resolves to {ip}, a non-public address "
+                                  "(set allow_private_urls = true to allow it)")
+    return addresses[0]
+
+
+class Fetcher:
+    """Safe GETs with a shared connection pool; safe to use from several threads."""
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self.policy = policy
+        self.requests = 0  # requests sent, retries and redirects included (for benchmarks)
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+            robots: bool = False, accept: str = "*/*") -> Response:
+        """GET ``url``; raise `FetchError` for refusals, network errors and any status >= 400."""
+        headers = {"user-agent": user_agent(), "accept": accept, "accept-encoding": "gzip, deflate"}
+        if etag:
+            headers["if-none-match"] = etag
+        if last_modified:
+            headers["if-modified-since"] = last_modified
+        current = url
+        for _ in range(self.policy.max_redirects + 1):
+            if robots:
+                self._check_robots(url, current)
+            response = self._with_retries(url, current, headers)
+            if response.status in REDIRECT_STATUSES:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(url, f"HTTP {response.status} redirect without a Location", response.status)
+                import httpx
+
+                current = str(httpx.URL(current).join(location))
+                continue
+            if response.status >= 400:
+                raise FetchError(url, f"HTTP {response.status}" + (f" (from {current})" if current != url else ""),
+                                 response.status)
+            return response
+        raise FetchError(url, f"more than {self.policy.max_redirects} redirects (a redirect loop?)")
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- one request ------------------------------------------------------------------------
+
+    def _with_retries(self, original: str, url: str, headers: dict[str, str]) -> Response:
+        budget = self.policy.retry_budget
+        for attempt in range(self.policy.retries + 1):
+            response = self._once(original, url, headers)
+            if response.status not in RETRY_STATUSES or attempt == self.policy.retries:
+                return response
+            wait = _retry_after(response.headers.get("retry-after"))
+            wait = 0.5 * 2 ** attempt if wait is None else wait
+            if wait > budget:
+                raise FetchError(original, f"HTTP {response.status}; the server asks to retry after "
+                                           f"{wait:.0f}s, beyond the {self.policy.retry_budget:.0f}s allowed",
+                                 response.status)
+            budget -= wait
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _once(self, original: str, url: str, headers: dict[str, str]) -> Response:
+        import httpx
+
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise FetchError(original, f"not a valid URL: {exc}") from None
+        if target.scheme not in ("http", "https"):
+            raise FetchError(original, f"only http and https URLs can be fetched, not {target.scheme or 'none'!r}"
+                             + (f" (redirected to {url})" if url != original else ""))
+        if not target.host:
+            raise FetchError(original, "the URL has no host")
+        port = target.port or (443 if target.scheme == "https" else 80)
+        address = check_address(original, target.host, port, self.policy.allow_private)
+        pinned = target.copy_with(host=address)
+        host_header = target.host if target.port is None else f"{target.host}:{target.port}"
+        if ":" in target.host and not host_header.startswith("["):
+            host_header = f"[{target.host}]" if target.port is None else f"[{target.host}]:{target.port}"
+        self._wait_turn(target.host)
+        client = self._http()
+        request = client.build_request("GET", pinned, headers={**headers, "host": host_header})
+        if target.scheme == "https":
+            request.extensions["sni_hostname"] = target.host
+        started = time.monotonic()
+        with self._lock:
+            self.requests += 1
+        try:
+            reply = client.send(request, stream=True, follow_redirects=False)
+            try:
+                body = b"" if reply.status_code in REDIRECT_STATUSES or reply.status_code == 304 \
+                    else self._read(original, reply, started)
+            finally:
+                reply.close()
+        except httpx.TimeoutException as exc:
+            raise FetchError(original, f"timed out ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(original, f"request failed: {type(exc).__name__}: {exc}") from None
+        return Response(url, reply.status_code, body, {k.lower(): v for k, v in reply.headers.items()})
+
+    def _read(self, original: str, reply: Any, started: float) -> bytes:
+        limit = self.policy.max_bytes
+        declared = reply.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(original, f"too large: {int(declared)} bytes declared, the limit is {limit}")
+        decoder = _decoder(original, reply.headers.get("content-encoding", ""))
+        out = bytearray()
+        received = 0
+        for raw in reply.iter_raw():
+            received += len(raw)
+            if received > limit:
+                raise FetchError(original, f"too large: more than {limit} bytes")
+            if time.monotonic() - started > self.policy.deadline:
+                raise FetchError(original, f"too slow: no complete response within {self.policy.deadline:.0f}s")
+            out += decoder(raw, limit - len(out))
+        out += decoder(b"", limit - len(out))
+        return bytes(out)
+
+    def _http(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                p = self.policy
+                self._client = httpx.Client(
+                    timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout), trust_env=False,
+                    follow_redirects=False, limits=httpx.Limits(max_connections=8, max_keepalive_connections=4))
+            return self._client
+
+    def _wait_turn(self, host: str) -> None:
+        gap = 1.0 / self.policy.per_host_rps if self.policy.per_host_rps > 0 else 0.0
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + gap
+        if slot > now:
+            time.sleep(slot - now)
+
+    def _check_robots(self, original: str, url: str) -> None:
+        import httpx
+
+        target = httpx.URL(url)
+        origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
+        if origin not in self._robots:
+            parser: urllib.robotparser.RobotFileParser | None = urllib.robotparser.RobotFileParser()
+            try:
+                reply = self._with_retries(original, origin + "/robots.txt",
+                                           {"user-agent": user_agent(), "accept": "text/plain"})
+            except FetchError:
+                reply = None  # unreachable robots.txt: RFC 9309 treats it as no rules
+            if reply is not None and reply.status >= 500:
+                parser.disallow_all = True  # RFC 9309: a server error means "assume everything is off limits"
+            elif reply is not None and reply.status == 200:
+                parser.parse(reply.body.decode("utf-8", "replace").splitlines())
+            else:
+                parser = None  # 3xx/4xx: no rules
+            self._robots[origin] = parser
+        rules = self._robots[origin]
+        if rules is not None and not rules.can_fetch(user_agent().split("/")[0], url):
+            raise FetchError(original, f"refused by {origin}/robots.txt")
+
+
+def _decoder(url: str, encoding: str):
+    """A function (chunk, room) -> decoded bytes that raises `FetchError` past ``room`` bytes."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        def plain(chunk: bytes, room: int) -> bytes:
+            if len(chunk) > room:
+                raise FetchError(url, "too large: the body exceeds the size limit")
+            return chunk
+        return plain
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(url, f"unsupported Content-Encoding {encoding!r}")
+    # 47 = gzip or zlib header auto-detected; raw deflate (-15) is tried when "deflate" has no header.
+    state = {"z": zlib.decompressobj(47 if encoding != "deflate" else 15), "started": False}
+
+    def decode(chunk: bytes, room: int) -> bytes:
+        z = state["z"]
+        try:
+            if encoding == "deflate" and not state["started"] and chunk:
+                state["started"] = True
+                try:
+                    return _bounded(url, z, chunk, room)
+                except zlib.error:
+                    state["z"] = z = zlib.decompressobj(-15)
+            return _bounded(url, z, chunk, room) if chunk else _flush(url, z, room)
+        except zlib.error as exc:
+            raise FetchError(url, f"corrupt {encoding} body: {exc}") from None
+    return decode
+
+
+def _bounded(url: str, z: Any, chunk: bytes, room: int) -> bytes:
+    out = bytearray()
+    data = chunk
+    while data:
+        piece = z.decompress(data, room - len(out) + 1)
+        out += piece
+        if len(out) > room:
+            raise FetchError(url, "too large: the decompressed body exceeds the size limit")
+        data = z.unconsumed_tail
+    return bytes(out)
+
+
+def _flush(url: str, z: Any, room: int) -> bytes:
+    rest = z.flush()
+    if len(rest) > room:
+        raise FetchError(url, "too large: the decompressed body exceeds the size limit")
+    return rest
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,152 @@
+"""Feed sync against feeds and pages served by a real http.server on 127.0.0.1, with fake models."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from feed_samples import BILLION_LAUGHS, Item, article_html, atom, rss
+from fixture_server import Route
+
+LONG = ("The regional council of Tarragona voted on Monday to extend the coastal tram line to the port, "
+        "a project first proposed in 2009. ") * 8
+
+
+def items(web, n: int, prefix: str = "a", content: str = LONG) -> list[Item]:
+    return [Item(f"{prefix}-{i}", f"{prefix.upper()} story {i}", web.url(f"/{prefix}/{i}"), f"2024-03-{i + 1:02d}",
+                 summary=f"Teaser {i} of {prefix}.", content=f"<p>{prefix} {i}. {content}</p>" if content else "")
+            for i in range(n)]
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(allow_private_urls=True, fetch_timeout=1.0, fetch_max_mb=0.5, fetch_per_host_rps=1000)
+
+
+def subscribe(app, *urls: str) -> None:
+    for url in urls:
+        app.feeds.add(url, 3600)
+
+
+def test_first_sync_indexes_full_content_and_fetches_teaser_links(app, web) -> None:
+    web.routes["/full.xml"] = Route(rss("Full Feed", items(web, 3)), etag='"f1"')
+    teasers = items(web, 2, prefix="t", content="")
+    web.routes["/teasers.xml"] = Route(atom("Teaser Feed", teasers))
+    for i, item in enumerate(teasers):
+        web.routes[f"/t/{i}"] = Route(article_html(item.title, [f"Full article {i}. " + LONG]),
+                                      headers={"Content-Type": "text/html"})
+    subscribe(app, web.url("/full.xml"), web.url("/teasers.xml"))
+    summary = app.syncer.sync()
+    assert [(r.new, r.updated, r.unchanged, r.error) for r in summary.feeds] == [(3, 0, 0, None), (2, 0, 0, None)]
+    assert web.hits("/a/0") == 0 and web.hits("/t/0") == 1  # full content is not fetched again
+    docs = {d.title: d for d in app.store.documents()}
+    assert docs["A story 1"].published == "2024-03-02" and docs["A story 1"].site == "Full Feed"
+    assert "Full article 0." in app.store.document_text(docs["T story 0"].id)
+    feed = app.feeds.get(web.url("/full.xml"))
+    assert (feed.http_status, feed.etag, feed.items_seen, feed.items, feed.last_error) == (200, '"f1"', 3, 3, None)
+
+
+def test_resync_costs_nothing_when_unchanged_and_reembeds_only_edits(app, web) -> None:
+    feed_items = items(web, 4, content="")
+    web.routes["/f.xml"] = Route(rss("F", feed_items))  # no validators: the body comes every time
+    for i, item in enumerate(feed_items):
+        web.routes[f"/a/{i}"] = Route(article_html(item.title, [f"Article {i} text. " + LONG]),
+                                      headers={"Content-Type": "text/html"})
+    subscribe(app, web.url("/f.xml"))
+    assert app.syncer.sync().total("new") == 4
+    embedded, fetched = app.embedder.texts, len(web.log)
+    again = app.syncer.sync()
+    assert (again.total("new"), again.total("updated"), again.total("unchanged")) == (0, 0, 4)
+    assert app.embedder.texts == embedded and len(web.log) == fetched + 1  # the feed only
+    feed_items[2] = Item(feed_items[2].guid, "A story 2, updated", feed_items[2].link, feed_items[2].published,
+                         summary="Teaser 2 of a, now with a correction.")
+    web.routes["/f.xml"] = Route(rss("F", feed_items))
+    web.routes["/a/2"] = Route(article_html("A story 2, updated", ["Article 2 text. " + LONG, "A correction was added."]),
+                               headers={"Content-Type": "text/html"})
+    edited = app.syncer.sync()
+    assert (edited.total("new"), edited.total("updated"), edited.total("unchanged")) == (0, 1, 3)
+    assert app.store.counts()[0] == 4
+    assert 0 < app.embedder.texts - embedded < 4  # the changed chunks, not the whole article again
+
+
+def test_conditional_get_skips_parsing_and_articles(app, web) -> None:
+    web.routes["/f.xml"] = Route(rss("F", items(web, 2)), etag='"v1"')
+    subscribe(app, web.url("/f.xml"))
+    app.syncer.sync()
+    result = app.syncer.sync().feeds[0]
+    assert (result.status, result.unchanged, result.new) == (304, 2, 0)
+    assert web.log[-1][1]["if-none-match"] == '"v1"'
+
+
+def test_items_match_by_guid_then_link_then_content(app, web) -> None:
+    feed_items = items(web, 2)
+    web.routes["/f.xml"] = Route(rss("F", feed_items))
+    web.routes["/g.xml"] = Route(rss("G", [Item("other-guid", feed_items[0].title, feed_items[0].link,
+                                                feed_items[0].published, content=feed_items[0].content)]))
+    subscribe(app, web.url("/f.xml"), web.url("/g.xml"))
+    summary = app.syncer.sync()
+    assert summary.feeds[1].new == 0 and summary.feeds[1].unchanged == 1  # same link: the same document
+    assert app.store.counts()[0] == 2
+    renamed = [Item("new-guid-" + it.guid, it.title, it.link, it.published, content=it.content) for it in feed_items]
+    web.routes["/f.xml"] = Route(rss("F", renamed))
+    assert app.syncer.sync([web.url("/f.xml")]).total("new") == 0
+    assert app.store.counts()[0] == 2
+
+
+def test_bad_feeds_fail_alone_with_their_error_recorded(app, web) -> None:
+    web.routes["/good.xml"] = Route(rss("Good", items(web, 2)))
+    bad = {
+        "/slow.xml": (Route(rss("Slow", items(web, 1, "s")), delay=2.5), "timed out"),
+        "/404.xml": (Route(b"gone", 404), "HTTP 404"),
+        "/500.xml": (Route(b"oops", 500), "HTTP 500"),
+        "/loop.xml": (Route(status=302, headers={"Location": "/loop.xml"}), "redirects"),
+        "/html.xml": (Route(b"<html><body><p>Not a feed</p></body></html>"), "not an RSS or Atom feed"),
+        "/bomb.xml": (Route(BILLION_LAUGHS), "declares XML entities"),
+        "/gzip.xml": (Route(gzip.compress(rss("Z", items(web, 1, "z")) + b" " * 20_000_000),
+                            headers={"Content-Encoding": "gzip"}), "decompressed body exceeds"),
+        "/huge.xml": (Route(b"<rss>" + b" " * 600_000 + b"</rss>"), "too large"),
+    }
+    for path, (route, _) in bad.items():
+        web.routes[path] = route
+    subscribe(app, *[web.url(p) for p in bad], web.url("/good.xml"))
+    summary = app.syncer.sync()
+    results = {r.url: r for r in summary.feeds}
+    for path, (_, problem) in bad.items():
+        result = results[web.url(path)]
+        assert result.error and problem in result.error, (path, result.error)
+        state = app.feeds.get(web.url(path))
+        assert problem in state.last_error and state.items == 0 and state.last_fetch
+    assert results[web.url("/good.xml")].new == 2 and len(summary.failed_feeds) == len(bad)
+    assert app.store.counts()[0] == 2  # nothing of a bad feed was written
+    web.routes["/404.xml"] = Route(rss("Back", items(web, 1, "b")))
+    app.syncer.sync([web.url("/404.xml")])
+    assert app.feeds.get(web.url("/404.xml")).last_error is None
+
+
+def test_a_teaser_whose_page_fails_is_indexed_from_its_summary(app, web) -> None:
+    web.routes["/f.xml"] = Route(rss("F", [Item("x", "Short one", web.url("/gone"), "2024-03-01",
+                                                summary="The museum reopens in June after repairs.")]))
+    subscribe(app, web.url("/f.xml"))
+    result = app.syncer.sync().feeds[0]
+    assert result.new == 1 and "HTTP 404" in result.item_errors[0] and "summary" in result.item_errors[0]
+    assert "reopens in June" in app.store.document_text(app.store.documents()[0].id)
+
+
+def test_private_addresses_are_refused_when_not_allowed(make_app, web) -> None:
+    app = make_app(allow_private_urls=False)
+    web.routes["/f.xml"] = Route(rss("F", items(web, 1)))
+    subscribe(app, web.url("/f.xml"), web.url("/f.xml", host="localhost"))
+    summary = app.syncer.sync()
+    assert all("non-public address" in r.error for r in summary.feeds) and len(summary.feeds) == 2
+    assert web.log == []
+
+
+def test_removing_a_feed_removes_only_its_own_articles(app, web) -> None:
+    shared = items(web, 2)
+    web.routes["/f.xml"] = Route(rss("F", shared))
+    web.routes["/g.xml"] = Route(rss("G", shared[:1]))
+    subscribe(app, web.url("/f.xml"), web.url("/g.xml"))
+    app.syncer.sync()
+    only_f = app.feeds.remove(web.url("/f.xml"))
+    assert len(only_f) == 1  # the shared article stays for G
+    assert app.feeds.remove(web.url("/nope.xml")) is None
+    assert [f.url for f in app.feeds.all()] == [web.url("/g.xml")]

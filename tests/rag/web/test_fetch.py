@@ -1,0 +1,138 @@
+"""The safe fetcher against a real HTTP server on 127.0.0.1 (tests allow private addresses to
+reach it; the refusal tests switch that off and check the server saw nothing)."""
+from __future__ import annotations
+
+import gzip
+import time
+
+import pytest
+from fixture_server import Route
+
+from rag.web.fetch import FetchError, FetchPolicy, Fetcher, check_address
+
+LOCAL = FetchPolicy(allow_private=True, connect_timeout=2, read_timeout=1, deadline=5, max_bytes=100_000,
+                    per_host_rps=1000, retry_budget=2)
+
+
+@pytest.fixture
+def fetcher():
+    f = Fetcher(LOCAL)
+    yield f
+    f.close()
+
+
+def test_get_sends_a_newsrag_user_agent_and_returns_the_body(web, fetcher) -> None:
+    web.routes["/a"] = Route(b"hello", headers={"Content-Type": "text/html; charset=utf-8"})
+    r = fetcher.get(web.url("/a"))
+    assert (r.status, r.body, r.content_type) == (200, b"hello", "text/html")
+    assert web.log[0][1]["user-agent"].startswith("newsrag/")
+    assert web.log[0][1]["host"] == f"127.0.0.1:{web.port}"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "10.0.0.1", "192.168.1.9",
+                                  "169.254.169.254", "224.0.0.1", "0.0.0.0"])
+def test_private_addresses_are_refused_unless_allowed(web, host) -> None:
+    web.routes["/a"] = Route(b"secret")
+    f = Fetcher(FetchPolicy(allow_private=False, connect_timeout=1))
+    with pytest.raises(FetchError, match="non-public address.*allow_private_urls"):
+        f.get(f"http://{host}:{web.port}/a")
+    assert web.log == []  # refused before any connection
+
+
+def test_a_name_resolving_to_loopback_is_refused() -> None:
+    with pytest.raises(FetchError, match="localhost resolves to 127.0.0.1"):
+        check_address("http://localhost/", "localhost", 80, allow_private=False)
+    assert check_address("http://localhost/", "localhost", 80, allow_private=True) in ("127.0.0.1", "::1")
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/"])
+def test_only_http_and_https(fetcher, url) -> None:
+    with pytest.raises(FetchError, match="only http and https"):
+        fetcher.get(url)
+
+
+def test_every_redirect_hop_is_checked(web, fetcher) -> None:
+    web.routes["/r"] = Route(status=302, headers={"Location": "file:///etc/passwd"})
+    with pytest.raises(FetchError, match="only http and https.*redirected to file:"):
+        fetcher.get(web.url("/r"))
+
+
+def test_redirects_are_followed_and_a_loop_is_an_error(web, fetcher) -> None:
+    web.routes["/old"] = Route(status=301, headers={"Location": "/new"})
+    web.routes["/new"] = Route(b"moved here")
+    r = fetcher.get(web.url("/old"))
+    assert (r.body, r.url) == (b"moved here", web.url("/new"))
+    web.routes["/loop"] = Route(status=302, headers={"Location": "/loop"})
+    with pytest.raises(FetchError, match="more than 5 redirects"):
+        fetcher.get(web.url("/loop"))
+    assert web.hits("/loop") == 6
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_error_statuses_raise_with_the_status(web, fetcher, status) -> None:
+    web.routes["/x"] = Route(b"no", status)
+    with pytest.raises(FetchError, match=f"HTTP {status}") as caught:
+        fetcher.get(web.url("/x"))
+    assert caught.value.status == status and web.url("/x") in str(caught.value)
+
+
+def test_a_slow_server_times_out(web, fetcher) -> None:
+    web.routes["/slow"] = Route(b"late", delay=2.5)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out"):
+        fetcher.get(web.url("/slow"))
+    assert time.monotonic() - started < 2.4
+
+
+def test_size_limits_count_declared_and_decompressed_bytes(web, fetcher) -> None:
+    web.routes["/big"] = Route(b"x" * 200_000)
+    with pytest.raises(FetchError, match="too large: 200000 bytes declared"):
+        fetcher.get(web.url("/big"))
+    bomb = gzip.compress(b"\0" * 50_000_000)  # 50 MB in about 50 KB
+    assert len(bomb) < LOCAL.max_bytes
+    web.routes["/bomb"] = Route(bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="decompressed body exceeds"):
+        fetcher.get(web.url("/bomb"))
+    web.routes["/gz"] = Route(gzip.compress(b"small and fine"), headers={"Content-Encoding": "gzip"})
+    assert fetcher.get(web.url("/gz")).body == b"small and fine"
+
+
+def test_retries_honour_retry_after_within_a_budget(web, fetcher) -> None:
+    answers = iter([Route(b"busy", 503, {"Retry-After": "0"}), Route(b"ok")])
+    web.routes["/busy"] = lambda handler: next(answers)
+    assert fetcher.get(web.url("/busy")).body == b"ok"
+    assert web.hits("/busy") == 2
+    web.routes["/later"] = Route(b"come back tomorrow", 429, {"Retry-After": "3600"})
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="retry after 3600s"):
+        fetcher.get(web.url("/later"))
+    assert time.monotonic() - started < 1
+
+
+def test_conditional_get_gets_304(web, fetcher) -> None:
+    web.routes["/feed"] = Route(b"<rss/>", etag='"v1"', headers={"Last-Modified": "Wed, 02 Dec 2026 10:00:00 GMT"})
+    first = fetcher.get(web.url("/feed"))
+    assert first.etag == '"v1"' and first.last_modified
+    again = fetcher.get(web.url("/feed"), etag=first.etag, last_modified=first.last_modified)
+    assert again.not_modified and again.body == b""
+    assert web.log[1][1]["if-modified-since"] == first.last_modified
+
+
+def test_robots_txt_is_honoured_for_pages_that_ask(web, fetcher) -> None:
+    web.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n")
+    web.routes["/private/a"] = Route(b"x")
+    web.routes["/public/a"] = Route(b"y")
+    assert fetcher.get(web.url("/public/a"), robots=True).body == b"y"
+    with pytest.raises(FetchError, match="robots.txt"):
+        fetcher.get(web.url("/private/a"), robots=True)
+    assert web.hits("/private/a") == 0 and web.hits("/robots.txt") == 1
+
+
+def test_requests_to_one_host_are_spaced(web) -> None:
+    web.routes["/a"] = Route(b"a")
+    f = Fetcher(FetchPolicy(allow_private=True, per_host_rps=10))
+    started = time.monotonic()
+    for _ in range(4):
+        f.get(web.url("/a"))
+    assert time.monotonic() - started >= 0.29  # three gaps of 0.1 s
+    f.close()
