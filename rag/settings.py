@@ -55,8 +55,11 @@ class Settings:
     rrf_k: int = 60
     min_evidence: float = 0.25
     time_windows: bool = True  # "this week", "in March 2024": search only articles published then
-    as_of_grace_days: int = 7  # with an as-of date: drop articles published more than this after it (-1: keep)
-    as_of_half_days: float = 60.0  # and divide older ones' scores by 1 + age/this (0: no age preference)
+    # With an as-of date and no time expression in the question: drop articles published more than
+    # as_of_grace_days after it (-1 keeps them), and divide older ones' scores by 1 + age/as_of_half_days
+    # (0: no age preference). Chosen on rtqa-dev's 2022 questions (README, "The as-of rule").
+    as_of_grace_days: int = 7
+    as_of_half_days: float = 0.0
     ann_threshold: int = 200_000
     # generation
     model: str = "qwen2.5-1.5b"

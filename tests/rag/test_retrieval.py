@@ -43,6 +43,9 @@ def test_as_of_leaves_out_later_articles_and_prefers_recent_ones(make_app, tmp_p
     path.write_text("\n".join(json.dumps({"id": i, "title": i, "published": d, "text": text + i}) for i, d in rows))
     app.ingestor.add([path])
     ids = [p.doc_id for p in app.retriever.retrieve("central bank interest rates", top_k=3, as_of="2023-05-18")]
+    assert sorted(ids) == ["old", "recent"]  # the default rule: a cutoff, no age preference
+    app = make_app(as_of_half_days=60)
+    ids = [p.doc_id for p in app.retriever.retrieve("central bank interest rates", top_k=3, as_of="2023-05-18")]
     assert ids == ["recent", "old"]
     with pytest.raises(ValueError, match="'May 18'"):
         app.retriever.retrieve("rates", as_of="May 18")
