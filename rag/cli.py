@@ -130,7 +130,7 @@ def open_app(settings: Settings, *, seed: bool = True):
 
 
 @cli.command("add", help="add files, folders (.txt .md .html .jsonl .pdf) or article URLs")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @pass_invocation
 def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool) -> int:
