@@ -8,10 +8,12 @@ embedding, or sentence selection for prompts (rag.evidence).
 from __future__ import annotations
 
 from index.records import Chunk, Document
+from rag.headings import keep_with_text
 
 # Part of the eval index's key (rag.eval.benchmark): bump it whenever the same text and settings
 # would give other chunks, so a benchmark never reuses an index chunked the old way.
-VERSION = 2  # 2: offsets from the splitter (add_start_index) instead of re-finding each piece
+VERSION = 3  # 2: offsets from the splitter (add_start_index) instead of re-finding each piece
+#              3: a chunk does not end on a heading line (rag.headings)
 
 # Sentence ends before clause breaks before words: a chunk boundary inside a sentence is the
 # last resort, because a cut sentence is a weak citation.
@@ -45,4 +47,5 @@ class Chunker:
         # (-1 would mean the splitter lost its place; it has not on 45k rtqa chunks, but a chunk
         # must be exactly its span of the text, so such a piece is left out rather than misplaced.)
         spans = [(start, end) for start, end in spans if start >= 0]
-        return [Chunk(document.id, seq, start, end, text[start:end]) for seq, (start, end) in enumerate(spans)]
+        return [Chunk(document.id, seq, start, end, text[start:end])
+                for seq, (start, end) in enumerate(keep_with_text(text, spans))]

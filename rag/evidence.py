@@ -16,6 +16,7 @@ import numpy as np
 
 from index.records import Passage
 from rag.embedding import Embedder
+from rag.headings import join_headings
 from rag.text import content_words, overlap, sentence_spans
 
 # Weight of lexical overlap next to cosine similarity: names and numbers in a question are
@@ -47,7 +48,8 @@ def select_evidence(question: str, query_vector: np.ndarray, passages: Sequence[
     if not passages:
         return []
     q_words = content_words(question)
-    spans = [sentence_spans(p.text) or [(0, len(p.text))] for p in passages]
+    # A heading line is scored, shown and cited together with the sentence under it (rag.headings).
+    spans = [join_headings(p.text, sentence_spans(p.text)) or [(0, len(p.text))] for p in passages]
     texts = [p.text[s:e] for p, ss in zip(passages, spans) for s, e in ss]
     vectors = embedder.embed(texts)
     sims = vectors @ np.asarray(query_vector, dtype=np.float32)

@@ -26,3 +26,12 @@ def test_budget_limits_the_total_and_numbers_follow_strength():
     assert evidence[0].passage.doc_id == "d2"
     assert [e.number for e in evidence] == list(range(1, len(evidence) + 1))
     assert sum(len(e.text) for e in evidence) <= 400 + max(len(e.text) for e in evidence)
+
+
+def test_a_heading_is_shown_with_the_text_under_it():
+    emb = HashEmbedder()
+    text = ("Analysts listed three risks.\n  3. Risk of Supply Bifurcation:\n"
+            "    Rival chip standards would split suppliers into two camps. " + "Filler sentence here. " * 20)
+    q = "What is the risk of supply bifurcation?"
+    (ev,) = select_evidence(q, emb.embed([q])[0], [Passage(1, "d", "t", text, 0, len(text))], emb, budget_chars=60)
+    assert ev.text.startswith("3. Risk of Supply Bifurcation:") and ev.text.endswith("two camps.")
