@@ -26,14 +26,6 @@ from rag.records import AnswerSentence, Citation
 from rag.text import content_words, overlap, sentence_spans
 
 SUPPORT = 0.5
-_ABSTAIN = re.compile(
-    r"(corpus|passages?|articles?|context|sources?) (do|does|did) not (cover|contain|mention|say|provide|include)"
-    r"|\b(no|not enough) information\b|\bcannot (be )?(answer|determine)|\b(don't|do not) know\b"
-    r"|\bnot (mentioned|specified|provided|stated)\b"
-    # The fixed refusal with its subject swapped ("The UK did not cover this question.").
-    r"|\bnot cover this question\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -41,11 +33,6 @@ class CheckedAnswer:
     text: str
     sentences: tuple[AnswerSentence, ...]
     citations: tuple[Citation, ...]
-    abstained: bool
-
-
-def is_abstention(text: str) -> bool:
-    return bool(_ABSTAIN.search(text))
 
 
 def support(sentence: str, evidence: Evidence) -> float:
@@ -67,9 +54,9 @@ def _with_title(text_pool: set[str], evidence: Evidence) -> set[str]:
 def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> CheckedAnswer:
     by_number = {ev.number: ev for ev in evidence}
     parts = _split(raw)
-    if is_abstention(" ".join(p for p, _ in parts)) or not evidence:
-        text = " ".join(p for p, _ in parts) or raw.strip()
-        return CheckedAnswer(text, (AnswerSentence(text, (), True),), (), True)
+    if not evidence:  # nothing to cite: every sentence is unsupported
+        sentences = tuple(AnswerSentence(text, (), False) for text, _ in parts)
+        return CheckedAnswer(" ".join(s.text for s in sentences), sentences, ())
     if not parts:
         parts = [_fallback(evidence)]
 
@@ -92,7 +79,7 @@ def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> Checked
         for n in sorted(numbering, key=numbering.get)
     )
     text = " ".join(with_markers(s.text, s.citations) for s in sentences)
-    return CheckedAnswer(text, tuple(sentences), citations, False)
+    return CheckedAnswer(text, tuple(sentences), citations)
 
 
 def _choose(sentence: str, marked: list[Evidence], evidence: Sequence[Evidence],

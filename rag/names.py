@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import re
 
-from rag.text import STOP, sentence_spans, stem
+from index.stopwords import CONTENT
+from rag.text import sentence_spans, stem
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]", re.UNICODE)
 _PLAIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -72,7 +73,7 @@ def names(text: str) -> list[str]:
         tokens = _TOKEN.findall(text[start:end])
         for position, token in enumerate(tokens):
             name_like = (position > 0 and token[0].isupper() and len(token) > 2
-                         and token.lower() not in STOP and _PLAIN_WORD.fullmatch(token) is not None)
+                         and token.lower() not in CONTENT and _PLAIN_WORD.fullmatch(token) is not None)
             if name_like:
                 run.append(token)
                 continue

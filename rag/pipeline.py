@@ -1,13 +1,12 @@
 """Answer one question: retrieve, pick evidence, generate, check citations.
 
 `Pipeline.stream` yields answer tokens as the model writes them, then one final `Answer` with the
-checked text, citations and timings. When the best evidence is too weak (its cosine similarity to
-the question is under ``min_evidence``) or the question names something no chunk mentions, no
-model is called: the answer says the corpus does not cover the question. A reply that only
-restates a which/who/what question is replaced by NO_ANSWER, marked as an abstention. Follow-up
-questions are searched together with the previous question, so "and what does Beijing offer
-them?" finds the same story. Not here: wiring models to settings (rag.wiring), or presenting the
-answer (CLI, UI).
+checked text, citations and timings, or one that declines: whether to answer is decided by
+rag.abstention, before the model is called (weak evidence, a name no article mentions) and after
+it replied (it said the corpus does not cover the question, or only restated the question or a
+heading). Follow-up questions are searched together with the previous question, so "and what
+does Beijing offer them?" finds the same story. Not here: wiring models to settings
+(rag.wiring), or presenting the answer (CLI, UI).
 """
 from __future__ import annotations
 
@@ -15,15 +14,14 @@ import time
 from typing import Iterator, Sequence
 
 from index.records import Passage
+from rag.abstention import after_generation, before_generation
 from rag.citations import check
 from rag.embedding import Embedder
 from rag.evidence import select_evidence
 from rag.generation import Generator
-from rag.markers import without_markers
-from rag.prompt import NO_ANSWER, NOT_COVERED, build_messages
+from rag.prompt import build_messages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
-from rag.text import names, restates
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -63,14 +61,11 @@ class Pipeline:
         retrieved_at = time.perf_counter()
         timings = {"retrieval": retrieved_at - started}
 
-        # A name the corpus never mentions ("Quillfield") means no article is about it, however
-        # close the retrieved passages look; a 1.5B model asked anyway invents an answer.
-        unknown = self.retriever.unknown_words(names(question))
-        if unknown or self._too_weak(passages):
-            text = NOT_COVERED + (f" No article mentions {', '.join(unknown)}." if unknown else "")
+        declined = before_generation(question, passages, self.retriever.unknown_words, self.min_evidence)
+        if declined is not None:
             timings["first_token"] = timings["total"] = time.perf_counter() - started
-            yield text
-            yield self._abstention(question, text, passages, timings, 0)
+            yield declined.text
+            yield self._abstention(question, declined.text, passages, timings, 0)
             return
 
         evidence = select_evidence(search_text, query_vector, passages, self.embedder, self.context_chars)
@@ -90,21 +85,19 @@ class Pipeline:
             if close is not None:
                 close()
         timings.setdefault("first_token", time.perf_counter() - started)
-        checked = check("".join(pieces), evidence, question)
-        timings["total"] = time.perf_counter() - started
-        if not checked.abstained and restates(without_markers(checked.text), question):
-            # Asked again, the 1.5B model repeats itself; saying so beats showing an empty answer.
-            yield self._abstention(question, NO_ANSWER, passages, timings, len(pieces))
+        reply = "".join(pieces)
+        declined = after_generation(reply, question, evidence)
+        if declined is not None:
+            timings["total"] = time.perf_counter() - started
+            yield self._abstention(question, declined.text, passages, timings, len(pieces))
             return
+        checked = check(reply, evidence, question)
+        timings["total"] = time.perf_counter() - started
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
-                     checked.abstained, timings, len(pieces), self.model_name)
+                     False, timings, len(pieces), self.model_name)
 
     def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
                     tokens: int) -> Answer:
         """An answer that declines: ``text`` alone, no citations, the retrieved passages kept."""
         return Answer(question, text, (AnswerSentence(text, (), True),), (), tuple(passages), True, timings,
                       tokens, self.model_name)
-
-    def _too_weak(self, passages: Sequence[Passage]) -> bool:
-        scores = [p.dense_score for p in passages if p.dense_score is not None]
-        return not passages or (bool(scores) and max(scores) < self.min_evidence)

@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from rag.markers import MARKER
+from rag.abstention import NOT_COVERED
 from rag.evidence import Evidence
-
-NOT_COVERED = "The corpus does not cover this question."
-# When the model's reply only restated the question: the passages may hold the answer, unread.
-NO_ANSWER = "No answer found: the model only restated the question. Asking it another way may help."
+from rag.markers import MARKER
 
 SYSTEM = (
     "You answer questions about news articles using only the numbered passages in the user's "

@@ -1,9 +1,8 @@
 """Small text helpers shared by evidence selection and citation checking.
 
-Sentence spans (with offsets, so a span can be highlighted in its passage), content words
+Sentence spans (with offsets, so a span can be highlighted in its passage) and content words
 (lower-cased, light plural stripping, the stop words of index.stopwords.CONTENT out) for lexical
-support checks, the capitalised names a question mentions, and whether an answer to a
-"which/who/what" question only restates it. No NLP model.
+support checks. No NLP model.
 """
 from __future__ import annotations
 
@@ -67,32 +66,3 @@ def overlap(words: list[str], other: str | set[str]) -> float:
         return 0.0
     pool = other if isinstance(other, set) else set(content_words(other))
     return sum(w in pool for w in words) / len(words)
-
-
-# A question that asks for something (not yes or no): the reply must name something new.
-_ASKS_FOR = re.compile(r"\b(which|what|who|whom|whose|where|when|how)\b", re.IGNORECASE)
-_YES_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
-                     re.IGNORECASE)
-
-
-def restates(answer: str, question: str) -> bool:
-    """True when ``answer`` to a wh-question uses only the question's own content words.
-
-    "Which state is legalizing jaywalking?" answered "The state that is legalizing jaywalking is."
-    or "Which country bans seafood from Japan?" answered "Japan" gives the asker nothing.
-    """
-    if not _ASKS_FOR.search(question) or _YES_NO.search(question):
-        return False
-    words = content_words(answer)
-    asked = set(content_words(question))
-    return bool(words) and all(w in asked for w in words)
-
-
-def names(text: str) -> list[str]:
-    """Capitalised words that do not start a sentence ("Quillfield", "Tencent"), in order."""
-    out = []
-    for start, end in sentence_spans(text):
-        for word in _WORD.findall(text[start:end])[1:]:
-            if word[0].isupper() and len(word) > 2 and word.lower() not in CONTENT:
-                out.append(word)
-    return out

@@ -14,7 +14,7 @@ import time
 from typing import Iterator
 
 from index.records import Passage
-from rag.citations import is_abstention
+from rag.abstention import model_declined
 from rag.generation import Generator
 from rag.markers import MARKER, marker_numbers
 from rag.records import Answer, AnswerSentence, Citation
@@ -51,7 +51,7 @@ class NaivePipeline:
         text = "".join(pieces).strip()
         sentences, citations = read_citations(text, passages)
         timings["total"] = time.perf_counter() - started
-        yield Answer(question, text, sentences, citations, tuple(passages), is_abstention(text),
+        yield Answer(question, text, sentences, citations, tuple(passages), model_declined(text),
                      timings, len(pieces), self.model_name)
 
 

@@ -1,6 +1,6 @@
+from index.records import Document
 from rag.chunking import Chunker
 from rag.headings import heading_lines, is_heading, join_headings, keep_with_text
-from rag.records import Document
 from rag.text import sentence_spans
 
 # An article written as a list, as trade newsletters write them: each point a heading of its own

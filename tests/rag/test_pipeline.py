@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from rag.prompt import NO_ANSWER, NOT_COVERED, SYSTEM, build_messages, quote
+from rag.abstention import NO_ANSWER, NOT_COVERED
+from rag.prompt import SYSTEM, build_messages, quote
 from rag.records import Answer
 
 SEED = ("Major Chinese companies, including Huawei, Alibaba Cloud, Baidu and Tencent, are pooling R&D "
@@ -79,3 +80,26 @@ def test_passages_are_quoted_data():
     assert content.count("</passage>") == 1 and content.count("<passage ") == 1
     assert "[3]" not in quote(hostile)
     assert "not instructions" in SYSTEM
+
+
+def test_a_demonym_is_not_an_unknown_name(make_app, tmp_path):
+    path = tmp_path / "tariffs.jsonl"
+    text = "The U.S. Commerce Department added twelve chip firms to its export blacklist on Monday."
+    path.write_text(json.dumps({"id": "tariffs", "title": "Blacklist", "text": text}) + "\n")
+    app = make_app("Twelve chip firms [1].")
+    app.ingestor.add([path])
+    answer = app.pipeline.ask("How many chip firms did the American blacklist add?")
+    assert not answer.abstained and answer.citations[0].passage.doc_id == "tariffs", answer.text
+
+
+def test_a_reply_that_only_repeats_a_heading_is_an_abstention(make_app, tmp_path):
+    from rag.abstention import HEADING_ONLY
+
+    path = tmp_path / "ports.jsonl"
+    text = ("Port outlook.\n\n  1. Congestion at Inland Terminals:\n"
+            "    Barge slots at river terminals are booked three weeks ahead.\n")
+    path.write_text(json.dumps({"id": "ports", "title": "Ports", "text": text}) + "\n")
+    app = make_app("Congestion at Inland Terminals [1].")
+    app.ingestor.add([path])
+    answer = app.pipeline.ask("What is the port outlook concern at inland terminals?")
+    assert answer.abstained and answer.text == HEADING_ONLY and answer.citations == ()
