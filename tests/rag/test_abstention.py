@@ -119,3 +119,61 @@ def test_a_title_line_without_a_colon_may_be_the_answer():
     evidence = [Evidence(1, passage(text, "Tacos"), 0, len(text), 1.0)]
     assert after_generation("Los Laureles [1].", "Which kitchen has served tacos since 1998?", evidence) is None
     assert RESTATED != REPEATED_HEADING
+
+
+# Through the real pipeline: MiniLM, the 1.5B model, SQLite and FAISS, on articles of our own.
+RATES = ("The Federal Reserve raised its benchmark interest rate by a quarter of a percentage point on Wednesday, "
+         "to a range of 4.75% to 5%, its tenth increase in fourteen months.\n\nChair Jerome Powell told reporters "
+         "that U.S. inflation had cooled for four months in a row but remained well above the central bank's 2% "
+         "goal. Mortgage lenders in the U.S. said they would pass the increase on to borrowers within days.")
+PORTS = ("Port operators in Rotterdam and Antwerp published their joint outlook for the coming year on Thursday.\n\n"
+         "Main concerns for shippers:\n\n"
+         "  1. Congestion at Inland Terminals:\n"
+         "    Barge slots at river terminals are booked three weeks ahead, so containers wait on the quay for days.\n"
+         "  2. Shortage of Qualified Crane Operators:\n"
+         "    Both ports lack about four hundred crane operators, and training a new one takes eighteen months.\n"
+         "  3. Rising Energy Costs:\n"
+         "    Electricity for refrigerated containers now costs twice what it did two years ago.\n\n"
+         "Conclusion:\nThe operators still expect container volumes to grow by 2% next year.")
+
+
+@pytest.fixture(scope="module")
+def real_app(real_app_factory, tmp_path_factory):
+    import json
+
+    path = tmp_path_factory.mktemp("articles") / "articles.jsonl"
+    rows = [{"id": "rates", "title": "Federal Reserve lifts rates a quarter point as U.S. inflation cools", "text": RATES},
+            {"id": "ports", "title": "Rotterdam and Antwerp port operators publish 2027 outlook", "text": PORTS}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    app = real_app_factory("qwen2.5-1.5b")
+    assert len(app.ingestor.add([path]).added) == 2
+    return app
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize("question, expected", [
+    ("How much did the Fed raise its benchmark rate?", "quarter"),
+    ("What did American mortgage lenders say they would do?", "borrowers"),
+])
+def test_real_pipeline_answers_a_short_form_or_demonym_the_article_writes_otherwise(real_app, question, expected):
+    answer = real_app.pipeline.ask(question)
+    assert not answer.abstained, answer.text
+    assert expected in answer.text and answer.citations[0].passage.doc_id == "rates", answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_real_pipeline_still_declines_a_name_no_article_has(real_app):
+    answer = real_app.pipeline.ask("Who chairs the central bank of Arvania?")
+    assert answer.abstained and answer.text == NOT_COVERED + " No article mentions Arvania."
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_real_pipeline_answers_with_the_text_under_a_heading(real_app):
+    answer = real_app.pipeline.ask("What is the concern about crane operators at the ports?")
+    assert not answer.abstained, answer.text
+    assert "four hundred" in answer.text or "eighteen months" in answer.text, answer.text
+    span = answer.citations[0].span
+    assert "Shortage of Qualified Crane Operators:" in span and "eighteen months" in span, span
