@@ -20,10 +20,12 @@ LIST_ARTICLE = (
 
 
 def test_heading_lines_are_short_and_announce_text():
-    for line in ("3. Risk of Global AI Bifurcation:", "Conclusion:", "## Outlook", "  • Strategic Sovereignty:",
-                 "LJ's Burgers & Ice Cream"):
+    for line in ("3. Risk of Global AI Bifurcation:", "Conclusion:", "## Outlook", "  • Strategic Sovereignty",
+                 "2) Rising Energy Costs"):
         assert is_heading(line), line
+    # a caption, subhead or sign-off of a news story is no heading here: it has no colon or number
     for line in ("3.", "", "The company said it would expand.", "• Beijing is offering incentives to startups.",
+                 "Biden administration declares public health emergency", "LJ's Burgers & Ice Cream",
                  "A line that runs on " + "and on " * 20 + "without stopping:"):
         assert not is_heading(line), line
 
