@@ -7,26 +7,15 @@ FAISS index) is rebuilt from it when ``repair`` is set. Used by `newsrag check`.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 import numpy as np
 
 from index import sync, vector_file
+from index.base import CheckReport, chunk_problems, readd_hint
 from index.store import Store
 from index.vector_file import VectorFileError
 
-
-@dataclass(frozen=True)
-class CheckReport:
-    documents: int
-    chunks: int
-    vectors: int
-    problems: tuple[str, ...]
-    repaired: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems or len(self.repaired) == len(self.problems)
+__all__ = ["CheckReport", "check_store"]
 
 
 def check_store(store: Store, repair: bool = False) -> CheckReport:
@@ -47,24 +36,15 @@ def check_store(store: Store, repair: bool = False) -> CheckReport:
             conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
             repaired.append("rebuilt the keyword index from the chunks")
 
-    width = (store.dim or 0) * 4
-    bad_docs: dict[str, str] = {}
-    texts: dict[str, str] = {}
-    for doc_id, start, end, text, size in conn.execute(
-        'SELECT c.doc_id, c.start, c."end", c.text, length(c.embedding) FROM chunks c ORDER BY c.doc_id'
-    ):
-        if doc_id not in texts:
-            texts = {doc_id: store.document_text(doc_id) or ""}
-        if size != width:
-            bad_docs.setdefault(doc_id, f"an embedding of {size} bytes, expected {width}")
-        elif texts[doc_id][start:end] != text:
-            bad_docs.setdefault(doc_id, f"chunk text does not match the document at {start}:{end}")
+    bad_docs = chunk_problems(conn.execute(
+        'SELECT c.doc_id, c.start, c."end", c.text, length(c.embedding) / 4.0 FROM chunks c ORDER BY c.doc_id'
+    ), store.document_text, store.dim or 0)
     for doc_id, why in bad_docs.items():
-        problems.append(f"document {doc_id!r}: {why} (remove it and add it again)")
+        problems.append(readd_hint(doc_id, why))
     for (doc_id,) in conn.execute(
         "SELECT id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id)"
     ):
-        problems.append(f"document {doc_id!r} has no chunks (remove it and add it again)")
+        problems.append(readd_hint(doc_id, "has no chunks"))
 
     vectors = _check_vectors(store, problems, repaired, repair, skip=bool(bad_docs))
     docs, chunks = store.counts()

@@ -82,10 +82,14 @@ class Passage:
 
 @dataclass(frozen=True)
 class PreparedDocument:
-    """A document ready to store: its chunks and one embedding row per chunk."""
+    """A document ready to store: its chunks and one embedding row per chunk.
+
+    ``added_at`` is kept when a document is copied between stores; None means now.
+    """
 
     document: Document
     content_hash: str
     chunks: tuple[Chunk, ...]
     embeddings: np.ndarray
     text_hashes: tuple[str, ...]
+    added_at: str | None = None

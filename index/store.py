@@ -24,15 +24,19 @@ import numpy as np
 from index import keywords, schema, sync
 from index.atomic import fsync_path
 from index.errors import StoreError
-from index.records import DocumentInfo, Passage, PreparedDocument
+from index.base import CheckReport, INTERNAL_META
+from index.records import Chunk, Document, DocumentInfo, Passage, PreparedDocument
 from index.transaction import transaction
 from index.vectors import VectorIndex
 
 DateWindow = tuple[str, str]  # (first day, day after the last), ISO dates
 
+__all__ = ["DateWindow", "PreparedDocument", "Store"]
+
 
 class Store:
-    """One data directory's store. Safe to share between threads; one connection per thread."""
+    """One data directory's store (a `DocumentStore`). Safe to share between threads; one
+    connection per thread."""
 
     def __init__(self, db_path: Path, faiss_path: Path, *, embed_model: str,
                  dim: int | None = None, ann_threshold: int = 0) -> None:
@@ -141,6 +145,49 @@ class Store:
         ).fetchall()
         return {row[0]: Passage(*row) for row in rows}
 
+    def embeddings(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Stored vectors by chunk id (from the FAISS index, which holds them in memory)."""
+        index = self.vectors()
+        out = {}
+        for chunk_id in chunk_ids:
+            vector = index.reconstruct(int(chunk_id))
+            if vector is not None:
+                out[int(chunk_id)] = vector
+        return out
+
+    def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]:
+        """The stored documents with their chunks and embeddings, as `write` takes them."""
+        out = []
+        for doc_id in doc_ids:
+            row = self.conn.execute(
+                "SELECT id, title, text, source, url, published, content_hash, added_at FROM documents WHERE id = ?",
+                (doc_id,),
+            ).fetchone()
+            if row is None:
+                continue
+            doc = Document(*row[:6])
+            rows = self.conn.execute(
+                'SELECT seq, start, "end", text, text_hash, embedding FROM chunks WHERE doc_id = ? ORDER BY seq',
+                (doc_id,),
+            ).fetchall()
+            chunks = tuple(Chunk(doc_id, seq, start, end, text) for seq, start, end, text, _, _ in rows)
+            vectors = np.frombuffer(b"".join(r[5] for r in rows), dtype=np.float32).reshape(len(rows), -1) \
+                if rows else np.zeros((0, 0), dtype=np.float32)
+            out.append(PreparedDocument(doc, row[6], chunks, vectors, tuple(r[4] for r in rows), added_at=row[7]))
+        return out
+
+    def user_meta(self) -> dict[str, str]:
+        rows = self.conn.execute("SELECT key, value FROM meta").fetchall()
+        return {k: v for k, v in rows if k not in INTERNAL_META}
+
+    def describe(self) -> str:
+        return str(self.db_path.parent)
+
+    def check(self, repair: bool = False) -> CheckReport:
+        from index.check import check_store
+
+        return check_store(self, repair)
+
     def document_text(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
@@ -215,8 +262,8 @@ class Store:
                 conn.execute(
                     "INSERT INTO documents(id, title, source, url, published, text, content_hash, added_at, "
                     "author, site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc.id, doc.title, doc.source, doc.url, doc.published, doc.text, prepared.content_hash, now,
-                     doc.author, doc.site),
+                    (doc.id, doc.title, doc.source, doc.url, doc.published, doc.text, prepared.content_hash,
+                     prepared.added_at or now, doc.author, doc.site),
                 )
                 vectors = np.ascontiguousarray(prepared.embeddings, dtype=np.float32)
                 conn.executemany(

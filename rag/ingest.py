@@ -19,8 +19,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from index.base import DocumentStore
 from index.records import Document, PreparedDocument
-from index.store import Store
 from rag.chunking import Chunker
 from rag.embedding import Embedder
 from rag.errors import InputError
@@ -75,7 +75,7 @@ def _text_hash(text: str) -> str:
 
 
 class Ingestor:
-    def __init__(self, store: Store, embedder: Embedder, chunker: Chunker, *, max_bytes: int,
+    def __init__(self, store: DocumentStore, embedder: Embedder, chunker: Chunker, *, max_bytes: int,
                  batch_chunks: int = 256) -> None:
         self.store = store
         self.embedder = embedder

@@ -15,8 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from index.base import DocumentStore
 from index.records import Passage
-from index.store import Store
 from rag.embedding import Embedder
 from rag.asof import AsOfRule
 from rag.settings import RETRIEVERS
@@ -24,7 +24,7 @@ from rag.timeexpr import TimeWindow, resolve_window
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, *, mode: str = "hybrid", top_k: int = 5,
+    def __init__(self, store: DocumentStore, embedder: Embedder, *, mode: str = "hybrid", top_k: int = 5,
                  candidates: int = 30, rrf_k: int = 60, time_windows: bool = True,
                  as_of: AsOfRule = AsOfRule()) -> None:
         if mode not in RETRIEVERS:
@@ -101,12 +101,9 @@ class Retriever:
         out = dict(known)
         missing = [i for i in chunk_ids if i not in out]
         if missing:
-            index = self.store.vectors().index
-            for chunk_id in missing:
-                try:
-                    out[chunk_id] = float(np.dot(index.reconstruct(int(chunk_id)), query))
-                except RuntimeError:  # not in the index (yet): leave unscored
-                    pass
+            # A chunk not stored (yet, or any more) is left unscored.
+            for chunk_id, vector in self.store.embeddings(missing).items():
+                out[chunk_id] = float(np.dot(vector, query))
         return out
 
 

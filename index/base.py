@@ -1,0 +1,96 @@
+"""The store interface: what the pipeline, ingestion, eval, `check`, `migrate` and the UI call.
+
+Two backends implement it: `index.store.Store` (SQLite + FAISS in a data directory, the
+embedded default) and `index.postgres.PostgresStore` (PostgreSQL with pgvector, shared by many
+processes and machines). What is the same for both lives here once: the records a write takes
+and a check returns, and the chunk checks. Not here: fusing dense and keyword results, and the
+as-of preference (rag.retrieval), which work on whatever a backend returns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Protocol, Sequence
+
+import numpy as np
+
+from index.records import DocumentInfo, Passage, PreparedDocument
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    documents: int
+    chunks: int
+    vectors: int
+    problems: tuple[str, ...]
+    repaired: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems or len(self.repaired) == len(self.problems)
+
+
+class DocumentStore(Protocol):
+    """Documents, their chunks and embeddings, with dense and keyword search over the chunks.
+
+    Scores are higher-is-better: cosine similarity for dense search, a backend's own keyword
+    relevance for keyword search (only the order is used, by rank fusion). A write or removal
+    is one transaction: readers see a document whole or not at all.
+    """
+
+    embed_model: str
+
+    # -- reading
+    def meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def content_hash(self, doc_id: str) -> str | None: ...
+    def find_by_hash(self, content_hash: str) -> str | None: ...
+    def documents(self) -> list[DocumentInfo]: ...
+    def counts(self) -> tuple[int, int]: ...
+    def document_text(self, doc_id: str) -> str | None: ...
+    def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]: ...
+    def embeddings(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]: ...
+    def embeddings_by_text_hash(self, doc_id: str) -> dict[str, np.ndarray]: ...
+    def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]: ...
+    def user_meta(self) -> dict[str, str]: ...
+
+    # -- searching
+    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]: ...
+    def unknown_words(self, words: Sequence[str]) -> list[str]: ...
+
+    # -- writing
+    def write(self, batch: Sequence[PreparedDocument]) -> None: ...
+    def remove(self, doc_id: str) -> bool: ...
+    def save_vectors(self) -> None:
+        """Make derived search structures durable after a series of writes (may do nothing)."""
+    def check(self, repair: bool = False) -> CheckReport: ...
+    def describe(self) -> str:
+        """Where the store lives, for messages (a path, or a URL without its password)."""
+    def close(self) -> None: ...
+
+
+# Keys a backend keeps for itself in its meta table; everything else belongs to the app (the
+# "corpus indexed" and eval stamps) and is copied by `migrate`.
+INTERNAL_META = frozenset({"schema", "generation", "log_floor", "embed_model", "dim"})
+
+
+def chunk_problems(rows: Iterable[tuple[str, int, int, str, int]], text_of, dim: int) -> dict[str, str]:
+    """Documents whose chunks do not match them: {doc id: why}.
+
+    ``rows`` are (doc id, start, end, chunk text, embedding width in floats), grouped by
+    document; ``text_of(doc_id)`` gives a document's text.
+    """
+    bad: dict[str, str] = {}
+    current, text = None, ""
+    for doc_id, start, end, chunk_text, width in rows:
+        if doc_id != current:
+            current, text = doc_id, text_of(doc_id) or ""
+        if width != dim:
+            bad.setdefault(doc_id, f"an embedding of {width} dimensions, expected {dim}")
+        elif text[start:end] != chunk_text:
+            bad.setdefault(doc_id, f"chunk text does not match the document at {start}:{end}")
+    return bad
+
+
+def readd_hint(doc_id: str, why: str) -> str:
+    return f"document {doc_id!r}: {why} (remove it and add it again)"
