@@ -48,10 +48,11 @@ class Invocation:
     data_dir: Path | None = None
     config: Path | None = None
     model: str | None = None
+    store: str | None = None
 
     def settings(self, **flags: Any) -> Settings:
         """The settings for this run; ``flags`` are the command's own (None: not given)."""
-        overrides = {"data_dir": self.data_dir, "model": self.model}
+        overrides = {"data_dir": self.data_dir, "model": self.model, "store": self.store}
         overrides.update({name: value for name, value in flags.items() if value is not None})
         return load_settings(self.environ, self.config, **overrides)
 
@@ -94,9 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               help="where the index lives (default: your user data folder; NEWSRAG_DATA_DIR)")
 @click.option("--config", type=click.Path(path_type=Path), help="a TOML settings file (NEWSRAG_CONFIG)")
 @click.option("--model", help="qwen2.5-1.5b (default), smollm2-135m, or a path to any GGUF file")
+@click.option("--store", help="postgresql://user@host/db to keep the store in PostgreSQL "
+              "(default: SQLite in the data folder; NEWSRAG_STORE)")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: Path | None, config: Path | None, model: str | None) -> None:
-    ctx.obj = Invocation(ctx.obj if ctx.obj is not None else {}, data_dir, config, model)
+def cli(ctx: click.Context, data_dir: Path | None, config: Path | None, model: str | None,
+        store: str | None) -> None:
+    ctx.obj = Invocation(ctx.obj if ctx.obj is not None else {}, data_dir, config, model, store)
 
 
 def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -239,10 +243,8 @@ def _normalised(text: str) -> str:
 @click.option("--repair", is_flag=True, help="rebuild what can be derived (keyword table, vector file)")
 @pass_invocation
 def cmd_check(run: Invocation, repair: bool) -> int:
-    from index.check import check_store
-
     app = open_app(run.settings(), seed=False)
-    report = check_store(app.store, repair=repair)
+    report = app.store.check(repair=repair)
     print(f"{report.documents} documents, {report.chunks} chunks, {report.vectors} vectors")
     for problem in report.problems:
         print(f"problem: {problem}")

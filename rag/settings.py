@@ -17,6 +17,7 @@ from rag.errors import ConfigError
 
 PREFIX = "NEWSRAG_"
 RETRIEVERS = ("hybrid", "dense", "keyword")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def _default_data_dir(environ: Mapping[str, str]) -> Path:
@@ -43,6 +44,9 @@ class Settings:
     cache_dir: Path = Path()
     corpus_dir: Path = Path()
     index_corpus_on_first_run: bool = True
+    # "" keeps the store in data_dir (SQLite + FAISS); "postgresql://user@host/db" puts it in
+    # PostgreSQL with pgvector (newsrag[postgres])
+    store: str = ""
     # chunking and embedding
     chunk_size: int = 800
     chunk_overlap: int = 120
@@ -181,6 +185,8 @@ def _validated(s: Settings) -> Settings:
     def bad(name: str, why: str) -> ConfigError:
         return ConfigError(f"setting {name}={getattr(s, name)!r}: {why}")
 
+    if s.store and not s.store.startswith(POSTGRES_SCHEMES):
+        raise bad("store", "must be empty (SQLite in the data directory) or a postgresql:// URL")
     if s.chunk_size < 100:
         raise bad("chunk_size", "must be at least 100 characters")
     if not 0 <= s.chunk_overlap < s.chunk_size:

@@ -12,6 +12,7 @@ from pathlib import Path
 from index.feeds import FeedStore
 from index.store import Store
 from rag.asof import AsOfRule
+from index.base import DocumentStore
 from rag.chunking import Chunker
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.feeds.sync import Syncer
@@ -28,7 +29,7 @@ _SEEDED = "corpus_indexed"
 @dataclass
 class Newsrag:
     settings: Settings
-    store: Store
+    store: DocumentStore
     embedder: Embedder
     ingestor: Ingestor
     retriever: Retriever
@@ -51,8 +52,7 @@ class Newsrag:
 def build(settings: Settings, *, embedder: Embedder | None = None,
           generator: Generator | None = None) -> Newsrag:
     embedder = embedder or make_embedder(settings)
-    store = Store(settings.db_path, settings.faiss_path, embed_model=embedder.name,
-                  ann_threshold=settings.ann_threshold)
+    store = open_store(settings, embedder)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024))
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
@@ -77,6 +77,18 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 def make_embedder(settings: Settings) -> Embedder:
     """The embedding model the settings name, loaded on its first use."""
     return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
+
+
+def open_store(settings: Settings, embedder: Embedder) -> DocumentStore:
+    """The store the settings name: PostgreSQL for a postgresql:// URL, else SQLite + FAISS."""
+    if settings.store:
+        from index.postgres import PostgresStore
+
+        return PostgresStore(settings.store, embed_model=embedder.name)
+    from index.store import Store
+
+    return Store(settings.db_path, settings.faiss_path, embed_model=embedder.name,
+                 ann_threshold=settings.ann_threshold)
 
 
 def make_generator(settings: Settings) -> Generator:

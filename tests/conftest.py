@@ -1,12 +1,17 @@
 """Shared fixtures: settings on a temporary data directory, and an app wired with fakes."""
 from __future__ import annotations
 
+import itertools
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from fakes import HashEmbedder, ScriptedGenerator
 from rag.settings import Settings, load_settings
+
+_DATABASES = itertools.count()
 
 
 @pytest.fixture
@@ -65,3 +70,33 @@ def web(_fixture_server):
     _fixture_server.reset()
     yield _fixture_server
     _fixture_server.reset()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL 16 server with pgvector for the whole run, on a Unix socket in a temp folder.
+
+    From the `pgserver` wheel (the postgres extra, which the test install takes): without it the
+    tests that need it fail, they do not skip. As root, pgserver runs the server as its own
+    unprivileged user.
+    """
+    try:
+        import pgserver
+    except ImportError:
+        pytest.fail("pgserver is not installed: run scripts/install.sh --test (newsrag[postgres])")
+    # Not under pytest's temporary folder: pytest makes that private to root again, and the
+    # server (another user) must still reach its folder when it is stopped.
+    folder = Path(tempfile.mkdtemp(prefix="newsrag-pg-"))
+    with pgserver.get_server(folder, cleanup_mode="delete") as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> str:
+    """A URL to a new, empty database on the session's server."""
+    import psycopg
+
+    name = "t_" + re.sub(r"\W+", "_", request.node.name.lower())[:40] + f"_{next(_DATABASES)}"
+    with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_server.get_uri(name)

@@ -1,0 +1,136 @@
+"""The PostgreSQL schema, created and migrated forward in numbered steps.
+
+Each step runs in one transaction under an advisory lock, so processes that open a new or an
+older database at the same moment wait for each other and the steps run once. A database whose
+schema is newer than this program's steps is refused with a message saying so, never written.
+
+The vector column gets its width (and its HNSW index) at the first write, when the embedding
+width is known, so that opening a store never needs the embedding model.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rag.errors import StoreError
+
+# Any number unique to newsrag; pg_advisory_xact_lock takes one bigint.
+SCHEMA_LOCK = 0x6E657773726167  # "newsrag"
+TEXT_SEARCH_CONFIG = "english"
+
+# A document's publication day, or NULL where ``published`` does not start with a date.
+PUBLISHED_DAY = ("(CASE WHEN d.published ~ '^\\d{4}-\\d{2}-\\d{2}' "
+                 "THEN to_date(substr(d.published, 1, 10), 'YYYY-MM-DD') END)")
+
+# Step n takes a database at schema n-1 to schema n.
+STEPS: tuple[str, ...] = (
+    # 1: documents, chunks with their vectors, the keyword index
+    f"""
+    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE documents (
+        id text PRIMARY KEY,
+        title text NOT NULL,
+        source text NOT NULL DEFAULT '',
+        url text,
+        published text,
+        text text NOT NULL,
+        content_hash text NOT NULL,
+        added_at text NOT NULL
+    );
+    CREATE INDEX documents_by_hash ON documents (content_hash);
+    CREATE TABLE chunks (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        doc_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        start integer NOT NULL,
+        "end" integer NOT NULL,
+        text text NOT NULL,
+        text_hash text NOT NULL,
+        embedding vector NOT NULL,
+        tsv tsvector GENERATED ALWAYS AS (to_tsvector('{TEXT_SEARCH_CONFIG}', text)) STORED
+    );
+    CREATE INDEX chunks_by_doc ON chunks (doc_id, seq);
+    CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
+    """,
+    # 2: the publication day next to each chunk, so date windows are applied inside the search
+    f"""
+    ALTER TABLE chunks ADD COLUMN published_day date;
+    UPDATE chunks c SET published_day = {PUBLISHED_DAY} FROM documents d WHERE d.id = c.doc_id;
+    CREATE INDEX chunks_by_day ON chunks (published_day);
+    """,
+)
+VERSION = len(STEPS)
+
+HNSW_INDEX = "chunks_embedding_hnsw"
+# pgvector's defaults (m 16, ef_construction 64); ef_search is set per connection.
+HNSW_DDL = f"CREATE INDEX IF NOT EXISTS {HNSW_INDEX} ON chunks USING hnsw (embedding vector_ip_ops)"
+DERIVED_INDEXES = {
+    "chunks_tsv": "CREATE INDEX chunks_tsv ON chunks USING gin (tsv)",
+    "chunks_by_day": "CREATE INDEX chunks_by_day ON chunks (published_day)",
+    "chunks_by_doc": 'CREATE INDEX chunks_by_doc ON chunks (doc_id, seq)',
+    "documents_by_hash": "CREATE INDEX documents_by_hash ON documents (content_hash)",
+}
+
+
+def ensure(conn: Any, url: str, steps: tuple[str, ...] = STEPS) -> int:
+    """Create or migrate the schema of the database behind ``conn``; returns its version."""
+    import psycopg
+
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            _extension(conn, url)
+            version = current_version(conn)
+            if version > len(steps):
+                raise StoreError(
+                    f"{url}: the store has schema version {version}, newer than this newsrag knows "
+                    f"({len(steps)}): upgrade newsrag, or use another database"
+                )
+            for number in range(version + 1, len(steps) + 1):
+                conn.execute(steps[number - 1])
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(number),))
+            return len(steps)
+    except psycopg.Error as exc:
+        raise StoreError(f"{url}: cannot set up the schema: {exc}".strip()) from None
+
+
+def current_version(conn: Any) -> int:
+    exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _extension(conn: Any, url: str) -> None:
+    import psycopg
+
+    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+        return
+    try:
+        with conn.transaction():
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.errors.InsufficientPrivilege:
+        raise StoreError(
+            f"{url}: the pgvector extension is not enabled in this database and this user may "
+            "not enable it: ask an administrator to run CREATE EXTENSION vector there"
+        ) from None
+    except psycopg.errors.FeatureNotSupported as exc:
+        raise StoreError(f"{url}: pgvector is not installed on this server: {exc}") from None
+    except psycopg.errors.UndefinedFile as exc:
+        raise StoreError(f"{url}: pgvector is not installed on this server: {exc}") from None
+
+
+def set_width(conn: Any, dim: int) -> None:
+    """Give the vector column its width and build the HNSW index (first write, chunks empty).
+
+    Runs inside the caller's write transaction, under the schema lock.
+    """
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+    row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
+    if row is not None:
+        return
+    conn.execute(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({int(dim)})")
+    conn.execute(HNSW_DDL)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('dim', %s)", (str(int(dim)),))

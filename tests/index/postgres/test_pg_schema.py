@@ -1,0 +1,63 @@
+"""PostgreSQL-only behaviour: schema versions, a missing server, the URL in messages."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from builders import EMB, prepared
+from index.postgres import PostgresStore, schema
+from index.postgres.store import redacted
+from rag.errors import StoreError
+
+
+def test_an_older_schema_is_migrated_forward_keeping_its_documents(postgres_url):
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        schema.ensure(conn, postgres_url, steps=schema.STEPS[:1])  # as a version-1 newsrag left it
+        conn.execute("INSERT INTO meta VALUES ('embed_model', 'hash-embedder')")
+        conn.execute("INSERT INTO documents VALUES ('a', 'T', '', NULL, '2024-01-02', 'text', 'h', 'now')")
+        assert schema.current_version(conn) == 1
+    store = PostgresStore(postgres_url, embed_model="hash-embedder")
+    assert schema.current_version(store.conn) == schema.VERSION
+    assert store.content_hash("a") == "h"
+    store.write([prepared("b", "Floods hit the coast of Peru. " * 8)])
+    # the version-1 row was written without chunks, which check reports; nothing else
+    assert [p for p in store.check().problems if "'a'" not in p] == []
+
+
+def test_a_newer_schema_is_refused_with_a_clear_error(postgres_url):
+    PostgresStore(postgres_url, embed_model="hash-embedder").close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("UPDATE meta SET value = %s WHERE key = 'schema'", (str(schema.VERSION + 1),))
+    with pytest.raises(StoreError, match=f"schema version {schema.VERSION + 1}, newer than this newsrag"):
+        PostgresStore(postgres_url, embed_model="hash-embedder")
+
+
+def test_stores_opened_at_once_on_a_new_database_all_work(postgres_url):
+    import threading
+
+    errors, stores = [], []
+
+    def open_one():
+        try:
+            stores.append(PostgresStore(postgres_url, embed_model="hash-embedder"))
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(stores) == 4
+    stores[0].write([prepared("a", "Text. " * 30)])
+    assert stores[3].dense_search(EMB.embed(["Text."])[0], 1)
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="cannot connect"):
+        PostgresStore(f"postgresql://nobody@/db?host={tmp_path}", embed_model="x")
+
+
+def test_messages_never_show_the_password():
+    assert redacted("postgresql://ann:s3cret@db.example:5432/news") == "postgresql://ann:***@db.example:5432/news"
+    assert redacted("postgresql://ann@db/news") == "postgresql://ann@db/news"
