@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "eval": "rag.eval.cli:eval_command",
     "feed": "rag.feeds.cli:feed",
     "sync": "rag.feeds.cli:sync",
+    "migrate": "rag.migrate:migrate_command",
 }
 
 
