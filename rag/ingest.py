@@ -15,12 +15,12 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
 from index.base import DocumentStore
-from index.records import Document, PreparedDocument
+from index.records import Chunk, Document, PreparedDocument
 from rag.chunking import Chunker
 from rag.embedding import Embedder
 from rag.errors import InputError
@@ -74,14 +74,35 @@ def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One batch of documents, chunked, with the chunk texts that still need embedding.
+
+    ``slots[d][c]`` is either an index into ``texts`` or an embedding reused from the document's
+    stored version (its chunk text did not change).
+    """
+
+    documents: tuple[tuple[Document, str, bool], ...]  # (doc, content hash, replaces an old version)
+    chunks: tuple[tuple[Chunk, ...], ...]
+    hashes: tuple[tuple[str, ...], ...]
+    slots: tuple[tuple[int | np.ndarray, ...], ...]
+    texts: tuple[str, ...]
+
+
+# Takes the plans in order and yields each with the embeddings of its ``texts``, in order.
+EmbedStream = Callable[[Iterable[Plan]], Iterator[tuple[Plan, np.ndarray]]]
+
+
 class Ingestor:
     def __init__(self, store: DocumentStore, embedder: Embedder, chunker: Chunker, *, max_bytes: int,
-                 batch_chunks: int = 256) -> None:
+                 batch_chunks: int = 256, embed_stream: EmbedStream | None = None) -> None:
+        """``embed_stream`` embeds the batches elsewhere (rag.ray_embed); by default here."""
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.max_bytes = max_bytes
         self.batch_chunks = batch_chunks
+        self.embed_stream = embed_stream or self._embed_here
 
     def add(self, paths: Iterable[Path], progress: ProgressFn | None = None) -> IngestReport:
         return self.add_documents(load_paths(paths, self.max_bytes), progress)
@@ -91,26 +112,20 @@ class Ingestor:
         """Index documents made elsewhere (fetched pages, feed items), errors reported as given."""
         report = IngestReport()
         started = time.perf_counter()
-        pending: list[tuple[Document, str, bool]] = []  # (doc, hash, replaces an old version)
-        pending_chunks = 0
-        seen_ids: dict[str, str] = {}
-        seen_hashes: dict[str, str] = {}
-        for item in items:
-            if isinstance(item, InputError):
-                report.errors.append(item)
-            else:
-                pending_chunks += self._consider(item, report, pending, seen_ids, seen_hashes)
-            if pending_chunks >= self.batch_chunks:
-                self._flush(pending, report)
-                pending, pending_chunks = [], 0
+        queued = [0]  # documents planned but not yet written, for the progress count
+
+        def tick() -> None:
             if progress:
-                progress(report.documents + len(report.errors) + len(pending), report.embedded)
-        self._flush(pending, report)
+                progress(report.documents + len(report.errors) + queued[0], report.embedded)
+
+        for plan, fresh in self.embed_stream(self._plans(items, report, queued, tick)):
+            self._write(plan, fresh, report)
+            queued[0] -= len(plan.documents)
+            tick()
         if report.added or report.updated:
             self.store.save_vectors()
         report.seconds = time.perf_counter() - started
-        if progress:
-            progress(report.documents + len(report.errors), report.embedded)
+        tick()
         return report
 
     def remove(self, doc_id: str) -> bool:
@@ -118,6 +133,27 @@ class Ingestor:
         if removed:
             self.store.save_vectors()
         return removed
+
+    def _plans(self, items: Iterable[Document | InputError], report: IngestReport, queued: list[int],
+               tick: Callable[[], None]) -> Iterator[Plan]:
+        """Load, skip what is stored, and chunk: one plan per ``batch_chunks`` chunks or so."""
+        pending: list[tuple[Document, str, bool]] = []
+        pending_chunks = 0
+        seen_ids: dict[str, str] = {}
+        seen_hashes: dict[str, str] = {}
+        for item in items:
+            if isinstance(item, InputError):
+                report.errors.append(item)
+            else:
+                before = len(pending)
+                pending_chunks += self._consider(item, report, pending, seen_ids, seen_hashes)
+                queued[0] += len(pending) - before
+            if pending_chunks >= self.batch_chunks:
+                yield self._plan(pending)
+                pending, pending_chunks = [], 0
+            tick()
+        if pending:
+            yield self._plan(pending)
 
     def _consider(self, doc: Document, report: IngestReport, pending: list,
                   seen_ids: dict[str, str], seen_hashes: dict[str, str]) -> int:
@@ -139,32 +175,41 @@ class Ingestor:
         pending.append((doc, digest, old_hash is not None))
         return max(1, len(doc.text) // max(1, self.chunker.size - self.chunker.overlap))
 
-    def _flush(self, pending: list[tuple[Document, str, bool]], report: IngestReport) -> None:
-        if not pending:
-            return
-        plans = []
+    def _plan(self, pending: list[tuple[Document, str, bool]]) -> Plan:
+        chunks_of, hashes_of, slots_of = [], [], []
         texts: list[str] = []
-        for doc, digest, replaces in pending:
-            chunks = self.chunker.split(doc)
+        for doc, _, replaces in pending:
+            chunks = tuple(self.chunker.split(doc))
             hashes = tuple(_text_hash(c.text) for c in chunks)
             reuse = self.store.embeddings_by_text_hash(doc.id) if replaces else {}
-            slots = []
+            slots: list[int | np.ndarray] = []
             for chunk, h in zip(chunks, hashes):
                 if h in reuse:
                     slots.append(reuse[h])
                 else:
                     slots.append(len(texts))
                     texts.append(chunk.text)
-            plans.append((doc, digest, replaces, tuple(chunks), hashes, slots))
-        fresh = self.embedder.embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+            chunks_of.append(chunks)
+            hashes_of.append(hashes)
+            slots_of.append(tuple(slots))
+        return Plan(tuple(pending), tuple(chunks_of), tuple(hashes_of), tuple(slots_of), tuple(texts))
+
+    def _embed_here(self, plans: Iterable[Plan]) -> Iterator[tuple[Plan, np.ndarray]]:
+        for plan in plans:
+            yield plan, (self.embedder.embed(list(plan.texts)) if plan.texts
+                         else np.zeros((0, 0), dtype=np.float32))
+
+    def _write(self, plan: Plan, fresh: np.ndarray, report: IngestReport) -> None:
+        if len(fresh) != len(plan.texts):
+            raise ValueError(f"{len(plan.texts)} chunks to embed but {len(fresh)} embeddings came back")
         batch = []
-        for doc, digest, replaces, chunks, hashes, slots in plans:
+        for (doc, digest, _), chunks, hashes, slots in zip(plan.documents, plan.chunks, plan.hashes, plan.slots):
             rows = [fresh[s] if isinstance(s, int) else s for s in slots]
             embeddings = np.vstack(rows) if rows else np.zeros((0, fresh.shape[1] if fresh.size else 0), np.float32)
             batch.append(PreparedDocument(doc, digest, chunks, embeddings, hashes))
         self.store.write(batch)
         _malloc_trim()()
-        for doc, _, replaces, chunks, _, _ in plans:
+        for (doc, _, replaces), chunks in zip(plan.documents, plan.chunks):
             (report.updated if replaces else report.added).append(doc.id)
             report.chunks += len(chunks)
-        report.embedded += len(texts)
+        report.embedded += len(plan.texts)
