@@ -137,18 +137,33 @@ def open_app(settings: Settings, *, seed: bool = True):
 @cli.command("add", help="add files, folders (.txt .md .html .jsonl .pdf) or article URLs")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="", default=None, metavar="[ADDRESS]",
+              help="embed on a Ray cluster (newsrag[ray]); without ADDRESS, on a local Ray instance")
+@click.option("--ray-workers", type=int, default=2, show_default=True, metavar="N",
+              help="embedding actors on Ray (one GPU each where the cluster has GPUs)")
 @pass_invocation
-def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool) -> int:
+def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool, ray_address: str | None,
+            ray_workers: int) -> int:
     from rag.loaders import load_paths
     from rag.web.article import fetch_articles, is_url
 
-    app = open_app(run.settings())
+    settings = run.settings()
+    app = open_app(settings)
+    ingestor = app.ingestor
+    if ray_address is not None:
+        from rag.ingest import Ingestor
+        from rag.ray_embed import RayEmbedStream
+
+        stream = RayEmbedStream(settings.embed_model, address=ray_address or None, workers=ray_workers,
+                                batch_size=settings.embed_batch_size)
+        ingestor = Ingestor(app.store, app.embedder, ingestor.chunker, max_bytes=ingestor.max_bytes,
+                            embed_stream=stream)
     urls = [p for p in paths if is_url(p)]
     files = [Path(p) for p in paths if not is_url(p)]
-    items = itertools.chain(load_paths(files, app.ingestor.max_bytes) if files else (),
+    items = itertools.chain(load_paths(files, ingestor.max_bytes) if files else (),
                             fetch_articles(app.fetcher, urls))
     with ingest_progress("adding") as progress:
-        report = app.ingestor.add_documents(items, progress)
+        report = ingestor.add_documents(items, progress)
     if as_json:
         print(json.dumps({
             "added": report.added, "updated": report.updated, "unchanged": report.unchanged,

