@@ -26,6 +26,8 @@ from rag.records import Chunk, Document, DocumentInfo, Passage
 # Candidates the HNSW scan keeps (pgvector's default is 40): measured by bench/stores.py, 100
 # gives recall@10 near 0.99 against exact search on rtqa-dev at a fraction of a millisecond more.
 EF_SEARCH = 100
+# (start, end) ISO dates: documents published on start <= day < end.
+DateWindow = tuple[str, str]
 _CHUNK_COLUMNS = ("doc_id", "seq", "start", '"end"', "text", "text_hash", "embedding", "published_day")
 
 
@@ -206,9 +208,23 @@ class PostgresStore:
 
     # -- searching -----------------------------------------------------------------------
 
-    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The k chunks of highest cosine similarity (HNSW scan; vectors are unit length)."""
+    def dense_search(self, query: np.ndarray, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
+        """The k chunks of highest cosine similarity (HNSW scan; vectors are unit length).
+
+        ``window`` (start, end): only chunks of documents published on ``start <= day < end``
+        (ISO dates). That search is exact over the window's chunks (found through the day
+        index), so a narrow window still gets its full k: an HNSW scan filtered afterwards
+        would keep only those of its ``ef_search`` candidates that fall in the window.
+        """
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        if window is not None:
+            # "+ 0": an ORDER BY the HNSW index cannot serve, so the planner scans the window.
+            rows = self.conn.execute(
+                "SELECT id, -(embedding <#> %(q)s) FROM chunks "
+                "WHERE published_day >= %(start)s::date AND published_day < %(end)s::date "
+                "ORDER BY (embedding <#> %(q)s) + 0 LIMIT %(k)s",
+                {"q": q, "k": int(k), "start": window[0], "end": window[1]}).fetchall()
+            return [(int(i), float(s)) for i, s in rows]
         sql = "SELECT id, -(embedding <#> %(q)s) FROM chunks ORDER BY embedding <#> %(q)s LIMIT %(k)s"
         if k <= self.ef_search:
             rows = self.conn.execute(sql, {"q": q, "k": int(k)}).fetchall()
@@ -218,15 +234,20 @@ class PostgresStore:
                 rows = self.conn.execute(sql, {"q": q, "k": int(k)}).fetchall()
         return [(int(i), float(s)) for i, s in rows]
 
-    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Chunks matching any of the query's words, by ``ts_rank`` (stemmed, English stop words)."""
+    def keyword_search(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
+        """Chunks matching any of the query's words, by ``ts_rank`` (stemmed, English stop words).
+
+        ``window`` as in `dense_search`, applied inside the query.
+        """
         tsquery = _or_query(query)
         if tsquery is None:
             return []
+        within = "AND published_day >= %(start)s::date AND published_day < %(end)s::date" if window else ""
         rows = self.conn.execute(
-            "SELECT id, ts_rank(tsv, q) AS score FROM chunks, to_tsquery(%s::regconfig, %s) q "
-            "WHERE tsv @@ q ORDER BY score DESC, id LIMIT %s",
-            (schema.TEXT_SEARCH_CONFIG, tsquery, int(k)),
+            "SELECT id, ts_rank(tsv, q) AS score FROM chunks, to_tsquery(%(config)s::regconfig, %(q)s) q "
+            f"WHERE tsv @@ q {within} ORDER BY score DESC, id LIMIT %(k)s",
+            {"config": schema.TEXT_SEARCH_CONFIG, "q": tsquery, "k": int(k),
+             "start": window[0] if window else None, "end": window[1] if window else None},
         ).fetchall()
         return [(int(i), float(s)) for i, s in rows]
 

@@ -61,3 +61,24 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path):
 def test_messages_never_show_the_password():
     assert redacted("postgresql://ann:s3cret@db.example:5432/news") == "postgresql://ann:***@db.example:5432/news"
     assert redacted("postgresql://ann@db/news") == "postgresql://ann@db/news"
+
+
+def test_a_date_window_gets_its_full_top_k_from_inside_the_search(postgres_url):
+    """Many close matches outside the window must not crowd out the window's own."""
+    from index.base import PreparedDocument
+    from rag.records import Document
+
+    store = PostgresStore(postgres_url, embed_model="hash-embedder")
+    batch = []
+    for n in range(300):
+        day = "2024-05-02" if n % 100 == 0 else f"2019-0{1 + n % 9}-10"
+        p = prepared(f"d{n}", f"Harbour budget vote number {n}.")
+        batch.append(PreparedDocument(Document(p.document.id, "T", p.document.text, published=day),
+                                      p.content_hash, p.chunks, p.embeddings, p.text_hashes))
+    store.write(batch)
+    window = ("2024-05-01", "2024-05-08")
+    dense = store.dense_search(EMB.embed(["Harbour budget vote"])[0], 3, window=window)
+    keyword = store.keyword_search("harbour budget vote", 3, window=window)
+    for hits in (dense, keyword):
+        assert sorted(store.passages([i])[i].doc_id for i, _ in hits) == ["d0", "d100", "d200"]
+    assert store.keyword_search("harbour", 3, window=("2030-01-01", "2031-01-01")) == []
