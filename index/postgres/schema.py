@@ -72,10 +72,15 @@ DERIVED_INDEXES = {
 
 
 def ensure(conn: Any, url: str, steps: tuple[str, ...] = STEPS) -> int:
-    """Create or migrate the schema of the database behind ``conn``; returns its version."""
+    """Create or migrate the schema of the database behind ``conn``; returns its version.
+
+    A database already at this version is only read, so a read-only replica opens too.
+    """
     import psycopg
 
     try:
+        if _extension_present(conn) and current_version(conn) == len(steps):
+            return len(steps)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             _extension(conn, url)
@@ -91,8 +96,15 @@ def ensure(conn: Any, url: str, steps: tuple[str, ...] = STEPS) -> int:
                     "INSERT INTO meta (key, value) VALUES ('schema', %s) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(number),))
             return len(steps)
+    except psycopg.errors.ReadOnlySqlTransaction:
+        raise StoreError(f"{url}: the store needs creating or migrating, and this server is read-only "
+                         "(a replica?): open it once on the primary") from None
     except psycopg.Error as exc:
         raise StoreError(f"{url}: cannot set up the schema: {exc}".strip()) from None
+
+
+def _extension_present(conn: Any) -> bool:
+    return conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is not None
 
 
 def current_version(conn: Any) -> int:
@@ -106,7 +118,7 @@ def current_version(conn: Any) -> int:
 def _extension(conn: Any, url: str) -> None:
     import psycopg
 
-    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+    if _extension_present(conn):
         return
     try:
         with conn.transaction():

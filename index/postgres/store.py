@@ -108,10 +108,11 @@ class PostgresStore:
         return redacted(self.url)
 
     def _check_model(self) -> None:
-        conn = self.conn
-        conn.execute("INSERT INTO meta (key, value) VALUES ('embed_model', %s) ON CONFLICT (key) DO NOTHING",
-                     (self.embed_model,))
         stored = self.meta("embed_model")
+        if stored is None:  # a new store: the first to open it names the model (not on a replica)
+            self.conn.execute("INSERT INTO meta (key, value) VALUES ('embed_model', %s) "
+                              "ON CONFLICT (key) DO NOTHING", (self.embed_model,))
+            stored = self.meta("embed_model")
         if stored != self.embed_model:
             raise StoreError(
                 f"{self.describe()} was indexed with embedding model {stored!r}, not {self.embed_model!r}: "

@@ -82,3 +82,15 @@ def test_a_date_window_gets_its_full_top_k_from_inside_the_search(postgres_url):
     for hits in (dense, keyword):
         assert sorted(store.passages([i])[i].doc_id for i, _ in hits) == ["d0", "d100", "d200"]
     assert store.keyword_search("harbour", 3, window=("2030-01-01", "2031-01-01")) == []
+
+
+def test_a_read_only_server_serves_searches(postgres_url):
+    """As a chat worker on a read replica: opening and searching write nothing."""
+    writer = PostgresStore(postgres_url, embed_model="hash-embedder")
+    writer.write([prepared("a", "Volcano erupts in Iceland. " * 6)])
+    read_only = postgres_url + "&options=-c%20default_transaction_read_only%3Don"
+    replica = PostgresStore(read_only, embed_model="hash-embedder")
+    assert replica.dense_search(EMB.embed(["Volcano erupts"])[0], 3)
+    assert replica.keyword_search("volcano", 3) and replica.documents()[0].id == "a"
+    with pytest.raises(StoreError, match="write failed"):
+        replica.write([prepared("b", "Text. " * 30)])
