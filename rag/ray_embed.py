@@ -101,7 +101,7 @@ class RayEmbedStream:
                                           override_num_blocks=blocks)
             embedded = dataset.map_batches(
                 _EmbedActor, fn_constructor_args=(self.model, self.batch_size),
-                batch_size=self.batch_size, concurrency=self.workers,
+                batch_size=self.batch_size, compute=ray.data.ActorPoolStrategy(size=self.workers),
                 num_gpus=self.gpus or None, num_cpus=None if self.gpus else 1,
                 batch_format="numpy")
             batches = iter(embedded.iter_batches(batch_size=self.batch_size, batch_format="numpy"))

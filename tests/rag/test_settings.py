@@ -39,6 +39,7 @@ def test_config_file_in_data_dir_is_found(tmp_path: Path):
         ({"NEWSRAG_NO_SUCH_THING": "1"}, "NEWSRAG_NO_SUCH_THING"),
         ({"NEWSRAG_AUTH": "nopassword"}, "nopassword"),
         ({"NEWSRAG_FLASH_ATTN": "maybe"}, "'maybe'"),
+        ({"NEWSRAG_STORE": "mysql://db/news"}, "'mysql://db/news'"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, env, fragment):
