@@ -2,10 +2,11 @@
 
 Documents stream through in batches sized for the embedder, so memory stays flat however large
 the input (what grows is a few hundred bytes per document: the ids in the report, and the ids
-seen, to catch one id given twice). Each batch is one SQLite transaction, so a killed process
-loses at most the batch in flight, and running the same `add` again skips every document already
+seen, to catch one id given twice). Each batch is one store transaction, so a killed process
+loses at most the batches in flight, and running the same `add` again skips every document already
 committed (same id and content hash). An edited document replaces its chunks, re-embedding only chunks whose text
-changed. Bad files are reported in the result and never stop the batch.
+changed. Bad files are reported in the result and never stop the batch. Embedding is a stream of
+batches that may run elsewhere (rag.ray_embed); writing stays here, in one writer.
 """
 from __future__ import annotations
 
