@@ -242,7 +242,7 @@ def ingest(args) -> None:
     from rag.ingest import Ingestor
     from rag.loaders import load_paths
     from rag.ray_embed import RayEmbedStream
-    from rag.records import Document
+    from index.records import Document
     from rag.settings import load_settings
     from rag.wiring import build
 

@@ -23,12 +23,20 @@ def phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+def query_words(text: str) -> list[str]:
+    """The words of ``text`` a keyword search looks for: lower-cased, stop words out, each once.
+
+    Both backends build their query from these (FTS5 here, a tsquery in index.postgres).
+    """
+    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in QUERY))
+
+
 def match_query(text: str) -> str | None:
     """The FTS5 MATCH expression for ``text``: its words, stop words out, OR-ed; None if none."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in QUERY]
+    words = query_words(text)
     if not words:
         return None
-    return " OR ".join(phrase(w) for w in dict.fromkeys(words))
+    return " OR ".join(phrase(w) for w in words)
 
 
 def search(conn: sqlite3.Connection, text: str, k: int,

@@ -29,7 +29,6 @@ from rag.loaders import load_paths
 from rag.progress import ProgressFn
 
 
-
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)

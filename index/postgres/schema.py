@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.errors import StoreError
+from index.errors import StoreError
 
 # Any number unique to newsrag; pg_advisory_xact_lock takes one bigint.
 SCHEMA_LOCK = 0x6E657773726167  # "newsrag"

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from index.base import INTERNAL_META, CheckReport, PreparedDocument
+from index.base import INTERNAL_META, CheckReport
+from index.errors import StoreError
+from index.keywords import query_words
 from index.postgres import schema
-from index.store import _STOP, _WORD
-from rag.errors import StoreError
-from rag.records import Chunk, Document, DocumentInfo, Passage
+from index.records import Chunk, Document, DocumentInfo, Passage, PreparedDocument
 
 # Candidates the HNSW scan keeps (pgvector's default is 40): measured by bench/stores.py, 100
 # gives recall@10 near 0.99 against exact search on rtqa-dev at a fraction of a millisecond more.
@@ -330,11 +330,11 @@ class PostgresStore:
 
 def _or_query(query: str) -> str | None:
     """The query's words (as the FTS5 side picks them) as a tsquery that matches any of them."""
-    words = [w for w in _WORD.findall(query.lower()) if w not in _STOP]
+    words = query_words(query)
     if not words:
         return None
     # \w+ words hold no quote, backslash or operator; quoting keeps each one a single lexeme.
-    return " | ".join(f"'{w}'" for w in dict.fromkeys(words))
+    return " | ".join(f"'{w}'" for w in words)
 
 
 def _array(value: Any) -> np.ndarray:

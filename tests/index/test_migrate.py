@@ -12,13 +12,13 @@ import pytest
 
 from builders import prepared
 from fakes import HashEmbedder
-from index.base import PreparedDocument
+from index.records import PreparedDocument
 from index.migrate import copy_store
 from index.postgres import PostgresStore
 from index.store import Store
 from rag.errors import ConfigError
 from rag.migrate import target_settings
-from rag.records import Document
+from index.records import Document
 from rag.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,11 +21,11 @@ import pytest
 
 from builders import EMB, prepared
 from fakes import HashEmbedder
-from index.base import PreparedDocument
+from index.records import PreparedDocument
 from rag.chunking import Chunker
-from rag.errors import StoreError
+from index.errors import StoreError
 from rag.ingest import Ingestor
-from rag.records import Document
+from index.records import Document
 from rag.retrieval import Retriever
 from rag.settings import load_settings
 from rag.wiring import open_store

@@ -7,7 +7,7 @@ import pytest
 from builders import EMB, prepared
 from index.postgres import PostgresStore, schema
 from index.postgres.store import redacted
-from rag.errors import StoreError
+from index.errors import StoreError
 
 
 def test_an_older_schema_is_migrated_forward_keeping_its_documents(postgres_url):
@@ -65,8 +65,8 @@ def test_messages_never_show_the_password():
 
 def test_a_date_window_gets_its_full_top_k_from_inside_the_search(postgres_url):
     """Many close matches outside the window must not crowd out the window's own."""
-    from index.base import PreparedDocument
-    from rag.records import Document
+    from index.records import PreparedDocument
+    from index.records import Document
 
     store = PostgresStore(postgres_url, embed_model="hash-embedder")
     batch = []
