@@ -160,12 +160,13 @@ class Store:
         out = []
         for doc_id in doc_ids:
             row = self.conn.execute(
-                "SELECT id, title, text, source, url, published, content_hash, added_at FROM documents WHERE id = ?",
+                "SELECT id, title, text, source, url, published, content_hash, added_at, author, site "
+                "FROM documents WHERE id = ?",
                 (doc_id,),
             ).fetchone()
             if row is None:
                 continue
-            doc = Document(*row[:6])
+            doc = Document(*row[:6], author=row[8], site=row[9])
             rows = self.conn.execute(
                 'SELECT seq, start, "end", text, text_hash, embedding FROM chunks WHERE doc_id = ? ORDER BY seq',
                 (doc_id,),

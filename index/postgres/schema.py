@@ -57,6 +57,11 @@ STEPS: tuple[str, ...] = (
     UPDATE chunks c SET published_day = {PUBLISHED_DAY} FROM documents d WHERE d.id = c.doc_id;
     CREATE INDEX chunks_by_day ON chunks (published_day);
     """,
+    # 3: the author and site that web pages and feed items carry
+    """
+    ALTER TABLE documents ADD COLUMN author text;
+    ALTER TABLE documents ADD COLUMN site text;
+    """,
 )
 VERSION = len(STEPS)
 

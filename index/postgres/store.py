@@ -150,8 +150,8 @@ class PostgresStore:
     def documents(self) -> list[DocumentInfo]:
         rows = self.conn.execute(
             "SELECT d.id, d.title, d.source, d.url, d.published, "
-            "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, d.added_at "
-            "FROM documents d ORDER BY d.added_at, d.id"
+            "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, d.added_at, "
+            "d.author, d.site FROM documents d ORDER BY d.added_at, d.id"
         ).fetchall()
         return [DocumentInfo(*row) for row in rows]
 
@@ -188,7 +188,7 @@ class PostgresStore:
     def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]:
         conn = self.conn
         docs = conn.execute(
-            "SELECT id, title, text, source, url, published, content_hash, added_at FROM documents "
+            "SELECT id, title, text, source, url, published, content_hash, added_at, author, site FROM documents "
             "WHERE id = ANY(%s)", (list(doc_ids),)).fetchall()
         by_doc: dict[str, list] = {}
         for row in conn.execute(
@@ -203,7 +203,7 @@ class PostgresStore:
             vectors = (np.vstack([_array(c[6]) for c in chunks]) if chunks
                        else np.zeros((0, 0), dtype=np.float32))
             out.append(PreparedDocument(
-                Document(*row[:6]), row[6], tuple(Chunk(*c[:5]) for c in chunks), vectors,
+                Document(*row[:6], author=row[8], site=row[9]), row[6], tuple(Chunk(*c[:5]) for c in chunks), vectors,
                 tuple(c[5] for c in chunks), added_at=row[7]))
         return out
 
@@ -291,10 +291,11 @@ class PostgresStore:
                 conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))
                 with conn.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO documents (id, title, source, url, published, text, content_hash, added_at) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        "INSERT INTO documents (id, title, source, url, published, text, content_hash, added_at, "
+                        "author, site) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         [(p.document.id, p.document.title, p.document.source, p.document.url,
-                          p.document.published, p.document.text, p.content_hash, p.added_at or now)
+                          p.document.published, p.document.text, p.content_hash, p.added_at or now,
+                          p.document.author, p.document.site)
                          for p in batch])
                     with cur.copy(f"COPY chunks ({', '.join(_CHUNK_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)") as copy:
                         copy.set_types(["text", "int4", "int4", "int4", "text", "text", "vector", "date"])
