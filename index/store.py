@@ -22,7 +22,6 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from index import keywords, schema, sync
-from index.atomic import fsync_path
 from index.errors import StoreError
 from index.base import CheckReport, INTERNAL_META
 from index.records import Chunk, Document, DocumentInfo, Passage, PreparedDocument
@@ -241,10 +240,11 @@ class Store:
                 self._vectors, rebuilt = sync.relayout(self.conn, self._vectors, self.faiss_path, self.ann_threshold)
                 built = built or rebuilt
             if built:
-                try:
-                    self._save(self._vectors, prune=False)
-                except OSError:
-                    pass  # a read-only data folder: this process keeps its index in memory
+                # A searcher never waits on a writer to save: the file only spares the next
+                # process a rebuild. Unsaved (a writer busy, a read-only folder), this process
+                # keeps its index in memory.
+                with contextlib.suppress(OSError, StoreError, sqlite3.OperationalError):
+                    self._save(self._vectors, prune=False, wait=False)
             return self._vectors
 
     # -- writing -------------------------------------------------------------------------
@@ -287,15 +287,35 @@ class Store:
         with self._vectors_lock:
             self._save(index, prune=True)
 
-    def _save(self, index: VectorIndex, prune: bool) -> None:
-        # The file will claim a generation: make the SQLite commits up to it durable first. Under
-        # synchronous=NORMAL a power cut can drop the last commits; a file claiming a generation
-        # the database then reaches again with other content would be trusted. Flushing the
-        # write-ahead log (and the database, for frames already checkpointed) takes no lock.
-        for path in (self.db_path, Path(f"{self.db_path}-wal")):
-            with contextlib.suppress(FileNotFoundError):
-                fsync_path(path)
+    def _save(self, index: VectorIndex, prune: bool, *, wait: bool = True) -> None:
+        self._make_durable(index.generation, wait=wait)
         sync.save(self.conn, index, self.faiss_path, prune=prune)
+
+    def _make_durable(self, generation: int, *, wait: bool) -> None:
+        """Put the SQLite commits up to ``generation`` on disk before a vector file claims it.
+
+        Under synchronous=NORMAL a power cut can drop the last commits; a file claiming a
+        generation the database then reaches again with other content would be trusted. One
+        small commit under synchronous=FULL fsyncs the write-ahead log, which holds every commit
+        not yet checkpointed (a checkpoint syncs the database file itself). The files are not
+        fsynced by name: closing any descriptor of a file drops every POSIX lock this process
+        holds on it, other connections' included, and SQLite then corrupts the database
+        (tests/index/test_concurrency.py saw "database disk image is malformed" under load).
+        Without ``wait``, a writer holding the lock makes this a StoreError at once.
+        """
+        conn = self.conn
+        (busy_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute("PRAGMA synchronous=FULL")
+        if not wait:
+            conn.execute("PRAGMA busy_timeout=0")
+        try:
+            with transaction(conn, write=True):
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('vectors_saved_generation', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(generation),))
+        finally:
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

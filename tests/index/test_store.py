@@ -35,3 +35,35 @@ def test_without_a_width_the_store_reads_it_from_its_rows(tmp_path):
     reopened = fresh()  # a new process: the width comes from the stored embeddings
     assert reopened.dim == EMB.dim
     assert reopened.dense_search(EMB.embed(["Huawei and Baidu pool chip research."])[0], 1)
+
+
+# SQLite's lock bytes in the database file: a connection in WAL mode holds a shared lock here for
+# as long as it is open, which tells other processes it is not the last one (the last one to close
+# checkpoints and deletes the write-ahead log).
+_SHARED_FIRST, _SHARED_SIZE = 0x40000002, 510
+_TRY_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, %d, %d, 0)
+    print("got it")
+except OSError:
+    print("held")
+""" % (_SHARED_SIZE, _SHARED_FIRST)
+
+
+def test_saving_vectors_keeps_this_process_sqlite_locks(tmp_path):
+    """Saving the vector file must not close a descriptor of the database file: POSIX drops all
+    of a process's locks on a file when any descriptor of it closes, and SQLite then corrupts
+    ("database disk image is malformed", seen in test_concurrency under load)."""
+    import subprocess
+    import sys
+
+    store = open_store(tmp_path)
+    store.write([prepared("a", "Huawei and Baidu pool chip research. " * 8)])
+    store.keyword_search("Huawei", 5)  # the connection has read the database: it holds its lock
+    probe = [sys.executable, "-c", _TRY_LOCK, str(store.db_path)]
+    assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "held"
+    store.save_vectors()
+    assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "held"
+    assert store.meta("vectors_saved_generation") == str(store.generation())
