@@ -95,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 @click.option("--data-dir", type=click.Path(path_type=Path),
               help="where the index lives (default: your user data folder; NEWSRAG_DATA_DIR)")
 @click.option("--config", type=click.Path(path_type=Path), help="a TOML settings file (NEWSRAG_CONFIG)")
-@click.option("--model", help="qwen2.5-1.5b (default), smollm2-135m, or a path to any GGUF file")
+@click.option("--model", help="qwen2.5-1.5b (default), smollm2-135m, a path to any GGUF file, "
+                             "or openai:http://HOST:PORT/v1 for an OpenAI-compatible server")
 @click.option("--store", help="postgresql://user@host/db to keep the store in PostgreSQL "
               "(default: SQLite in the data folder; NEWSRAG_STORE)")
 @click.pass_context

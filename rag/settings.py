@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
 from rag.errors import ConfigError
+from rag.remote.http import PREFIX as SERVER_PREFIX, checked_url, server_url
 
 PREFIX = "NEWSRAG_"
 RETRIEVERS = ("hybrid", "dense", "keyword")
@@ -73,6 +74,13 @@ class Settings:
     temperature: float = 0.0
     flash_attn: bool = True
     context_chars: int = 1300
+    # model servers (model = "openai:http://host:8080/v1", embed_url = "http://host:8081/v1")
+    model_name: str = ""  # sent as "model"; empty: the first one the server lists
+    api_key: str = field(default="", repr=False)
+    connect_timeout: float = 5.0
+    read_timeout: float = 120.0  # longest silence between two pieces of a reply
+    server_retries: int = 2  # connection failures retried before the first byte of a reply
+    embed_url: str = ""
     # limits
     max_file_mb: float = 50.0
     # the web: article pages and feeds
@@ -205,13 +213,20 @@ def _validated(s: Settings) -> Settings:
     for name in ("n_threads", "temperature", "min_evidence"):
         if getattr(s, name) < 0:
             raise bad(name, "must not be negative")
+    if s.model.startswith(SERVER_PREFIX):
+        server_url(s.model)
+    if s.embed_url:
+        checked_url(s.embed_url, "embed_url")
+    if s.server_retries < 0 or s.server_retries > 5:
+        raise bad("server_retries", "must be between 0 and 5")
     try:
         parse_interval(s.feed_interval)
     except ValueError as exc:
         raise bad("feed_interval", str(exc)) from None
     if s.fetch_max_redirects < 0:
         raise bad("fetch_max_redirects", "must not be negative")
-    for name in ("max_file_mb", "upload_max_mb", "fetch_timeout", "fetch_max_mb", "fetch_per_host_rps"):
+    for name in ("max_file_mb", "upload_max_mb", "fetch_timeout", "fetch_max_mb", "fetch_per_host_rps",
+                 "connect_timeout", "read_timeout"):
         if getattr(s, name) <= 0:
             raise bad(name, "must be a positive number")
     return s

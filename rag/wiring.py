@@ -19,6 +19,7 @@ from rag.feeds.sync import Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
 from rag.pipeline import Pipeline
+from rag.remote.http import server_url
 from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.web.fetch import FetchPolicy, Fetcher
@@ -92,7 +93,16 @@ def open_store(settings: Settings, embedder: Embedder) -> DocumentStore:
 
 
 def make_generator(settings: Settings) -> Generator:
-    """The language model the settings name, found (or assembled) and loaded on its first use."""
+    """The language model the settings name, loaded (or its file found) on first use: a model
+    server's URL (``openai:http://...``), or a GGUF run in process."""
+    url = server_url(settings.model)
+    if url is not None:
+        from rag.remote.generator import OpenAIGenerator
+
+        return OpenAIGenerator(url, model_name=settings.model_name, api_key=settings.api_key,
+                               max_tokens=settings.max_tokens, temperature=settings.temperature,
+                               connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                               retries=settings.server_retries)
     return LlamaGenerator(settings.model, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                           max_tokens=settings.max_tokens, temperature=settings.temperature,
                           flash_attn=settings.flash_attn, cache_dir=settings.cache_dir)
