@@ -100,3 +100,26 @@ def postgres_url(postgres_server, request) -> str:
     with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return postgres_server.get_uri(name)
+
+
+@pytest.fixture(scope="session")
+def smollm2_server(tmp_path_factory):
+    """llama-cpp-python's OpenAI-compatible server on SmolLM2-135M at 127.0.0.1, for the session.
+
+    Yields its base URL (``http://127.0.0.1:PORT/v1``); the log is kept in a temporary folder.
+    """
+    from rag.models import resolve_model
+    from rag.serving import plan_server, start_server, stop_server, wait_ready
+    from servers import free_port
+
+    model = resolve_model("smollm2-135m", tmp_path_factory.mktemp("cache"))
+    # One thread: on a shared, loaded machine two spinning threads lose more than they gain.
+    plan = plan_server(model, port=free_port(), n_threads=1, engine="python")
+    log_path = tmp_path_factory.mktemp("smollm2-server") / "server.log"
+    with log_path.open("wb") as log:
+        process = start_server(plan, log)
+    try:
+        wait_ready(plan, process, timeout_s=120)
+        yield plan.url
+    finally:
+        stop_server(process)

@@ -146,6 +146,22 @@ def test_example_question_with_real_models_cites_its_passage(open_page, model_ca
         print(f"\nreal models: first tokens after {streaming_after:.1f}s, answer after {answered_after:.1f}s")
 
 
+def test_question_answered_through_a_model_server(open_page, smollm2_server: str, model_cache_dir: Path,
+                                                 tmp_path: Path) -> None:
+    settings = load_settings({}, data_dir=tmp_path / "data", cache_dir=model_cache_dir,
+                             model=f"openai:{smollm2_server}")
+    app = build(settings)
+    app.index_shipped_corpus()
+    with serve(app, settings) as url:
+        page = open_page(url)
+        assert page.locator("#nr-model textarea, #nr-model input").first.input_value() == settings.model
+        ask(page, EXAMPLES[0], timeout_s=300)
+        answer = page.locator("#nr-chat .nr-answer").last
+        assert "nr-error" not in (answer.get_attribute("class") or ""), answer.inner_text()
+        assert answer.inner_text().strip()
+        assert page.locator("#nr-sources .nr-source").count() > 0
+
+
 def test_uploaded_article_is_answered_with_a_citation(open_page, tmp_path: Path) -> None:
     settings = fake_settings(tmp_path)
     reply = "The Lisbon tram museum reopens on 4 June after a two-year restoration [1]."

@@ -1,0 +1,132 @@
+"""Start a local OpenAI-compatible llama.cpp server on a GGUF file (``newsrag serve-model``).
+
+Two engines, best first:
+
+* ``llama-server``, llama.cpp's own server, built by ``scripts/install.sh --llama-server`` into
+  ``.venv/bin``: continuous batching over ``--parallel`` slots, so several conversations decode
+  together (one batched forward pass per step serves every slot).
+* ``llama_cpp.server`` from ``llama-cpp-python[server]``: always available, but one model behind
+  a lock, so answers are decoded one after another whatever the number of clients.
+
+This module builds the command line, starts the process and waits until it answers; it never
+downloads anything. Talking to a server is ``rag.remote``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Sequence
+
+from rag.errors import ModelError
+
+ENGINES = ("auto", "llama-server", "python")
+LLAMA_SERVER = "llama-server"
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    """What to run: the command, where it will listen, and which engine it is."""
+
+    argv: tuple[str, ...]
+    url: str  # the OpenAI base URL, ending in /v1
+    engine: str  # "llama-server" or "python"
+    parallel: int  # conversations decoded at once
+
+    @property
+    def model_setting(self) -> str:
+        return f"openai:{self.url}"
+
+
+def find_llama_server() -> Path | None:
+    """llama.cpp's server binary: beside this Python (where install.sh builds it), else on PATH."""
+    beside = Path(sys.executable).parent / LLAMA_SERVER
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which(LLAMA_SERVER)
+    return Path(found) if found else None
+
+
+def plan_server(model: Path, *, host: str = "127.0.0.1", port: int = 8080, parallel: int = 1,
+                n_ctx: int = 4096, n_threads: int = 0, flash_attn: bool = True, engine: str = "auto",
+                embeddings: bool = False, extra: Sequence[str] = ()) -> ServerPlan:
+    """The command for ``engine`` ("auto": llama-server when built, else the Python server).
+
+    ``n_ctx`` is per conversation: llama-server splits its context between its slots, so it gets
+    ``n_ctx * parallel``. The Python server has one slot; asking it for more is an error.
+    """
+    if engine not in ENGINES:
+        raise ModelError(f"unknown server engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if parallel < 1:
+        raise ModelError(f"--parallel must be at least 1, got {parallel}")
+    threads = n_threads or os.cpu_count() or 1
+    binary = find_llama_server() if engine in ("auto", "llama-server") else None
+    if engine == "llama-server" and binary is None:
+        raise ModelError("llama-server is not built: run scripts/install.sh --llama-server")
+    url = f"http://{host}:{port}/v1"
+    if binary is not None:
+        argv = [str(binary), "--model", str(model), "--host", host, "--port", str(port),
+                "--parallel", str(parallel), "--ctx-size", str(n_ctx * parallel), "--threads", str(threads),
+                "--threads-batch", str(threads), "--flash-attn", "on" if flash_attn else "off",
+                "--no-warmup"]
+        if embeddings:
+            argv += ["--embeddings", "--pooling", "mean"]
+        return ServerPlan(tuple(argv + list(extra)), url, LLAMA_SERVER, parallel)
+    if parallel > 1:
+        raise ModelError(f"--parallel {parallel} needs llama-server (scripts/install.sh --llama-server): "
+                         "the Python server of llama-cpp-python decodes one conversation at a time")
+    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", host, "--port", str(port),
+            "--n_ctx", str(n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads),
+            "--flash_attn", str(flash_attn).lower()]
+    if embeddings:
+        argv += ["--embedding", "true"]
+    return ServerPlan(tuple(argv + list(extra)), url, "python", 1)
+
+
+def start_server(plan: ServerPlan, log: IO[bytes] | int | None = subprocess.DEVNULL) -> subprocess.Popen:
+    """Start the server process in its own session (a Ctrl+C meant for the caller stays there)."""
+    if plan.engine == "python":
+        try:
+            import llama_cpp.server.app  # noqa: F401 - only to check the extra is installed
+        except ImportError as exc:
+            raise ModelError(f"the Python server needs llama-cpp-python's server extra ({exc}): "
+                             "pip install sse-starlette starlette-context pydantic-settings") from None
+    try:
+        return subprocess.Popen(plan.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    except OSError as exc:
+        raise ModelError(f"cannot start {plan.argv[0]}: {exc}") from None
+
+
+def wait_ready(plan: ServerPlan, process: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    """Poll ``GET {url}/models`` until the server answers, it exits, or ``timeout_s`` passes."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ModelError(f"the {plan.engine} server exited with code {process.returncode} before it "
+                             f"answered on {plan.url}")
+        try:
+            if httpx.get(plan.url + "/models", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet, or still loading the model
+        time.sleep(0.25)
+    raise ModelError(f"the {plan.engine} server did not answer on {plan.url} within {timeout_s:g} s")
+
+
+def stop_server(process: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``grace_s``."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,189 @@
+"""OpenAIGenerator against a real llama-cpp-python server on SmolLM2, and stub servers that fail.
+
+The real server (session fixture ``smollm2_server``) carries the streamed answers, the pipeline
+run and the kill mid-answer; the stubs in ``servers`` give what a real server will not do on cue:
+an HTTP 500, a stall past the read timeout, a server that comes up late.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from servers import StubServer, free_port, send_events, send_json
+
+from rag.errors import ModelError
+from rag.generation import Generator
+from rag.models import resolve_model
+from rag.remote.generator import OpenAIGenerator
+from rag.serving import plan_server, start_server, stop_server, wait_ready
+
+HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
+LONG = [{"role": "user", "content": "Count from 1 to 300, separated by commas."}]
+
+
+def models_then(chat):
+    """A handler answering GET /models with one model and chat completions with ``chat``."""
+    def handle(request):
+        if request.command == "GET":
+            send_json(request, 200, {"object": "list", "data": [{"id": "stub-model"}]})
+        else:
+            chat(request)
+    return handle
+
+
+def test_satisfies_the_protocol_and_contacts_nothing_when_built() -> None:
+    gen = OpenAIGenerator(f"http://127.0.0.1:{free_port()}/v1")
+    assert isinstance(gen, Generator)
+    assert gen.special_tokens() == frozenset()
+
+
+def test_sends_key_model_and_settings_and_streams_pieces() -> None:
+    stub = StubServer(models_then(lambda r: send_events(r, ["Hel", "", "lo", "!"])))
+    with stub as url:
+        gen = OpenAIGenerator(url, api_key="sk-test", max_tokens=7, temperature=0.0, seed=3)
+        assert list(gen.stream(HELLO)) == ["Hel", "lo", "!"]
+        assert gen.name == f"stub-model at {url}"
+    (get, models, _), (post, path, body) = stub.requests
+    assert (get, models, post, path) == ("GET", "/v1/models", "POST", "/v1/chat/completions")
+    sent = json.loads(body)
+    assert sent == {"model": "stub-model", "messages": HELLO, "stream": True, "max_tokens": 7,
+                    "temperature": 0.0, "seed": 3}
+
+
+def test_server_returning_500_is_a_one_line_error_naming_the_url() -> None:
+    fail = models_then(lambda r: send_json(r, 500, {"error": {"message": "CUDA out of memory\nat layer 3"}}))
+    with StubServer(fail) as url:
+        with pytest.raises(ModelError) as caught:
+            list(OpenAIGenerator(url, model_name="m").stream(HELLO))
+    message = str(caught.value)
+    assert message == f"model server {url}/chat/completions answered HTTP 500: CUDA out of memory at layer 3"
+
+
+def test_wrong_key_says_which_setting() -> None:
+    with StubServer(lambda r: send_json(r, 401, {"error": "invalid api key"})) as url:
+        with pytest.raises(ModelError, match="HTTP 401: invalid api key .check the api_key setting"):
+            OpenAIGenerator(url, api_key="wrong").load()
+
+
+def test_slow_server_hits_the_read_timeout() -> None:
+    def stall(request):
+        time.sleep(3)  # longer than the read timeout below, and than the test waits
+    with StubServer(models_then(stall)) as url:
+        gen = OpenAIGenerator(url, model_name="m", read_timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(ModelError) as caught:
+            list(gen.stream(HELLO))
+        assert time.monotonic() - started < 2.5  # no retry of a timeout: it would double the wait
+    assert str(caught.value) == (f"model server {url}/chat/completions sent nothing for 0.5 s before answering "
+                                 "(read_timeout)")
+
+
+def test_server_stalling_mid_answer_hits_the_read_timeout_after_the_first_pieces() -> None:
+    def half(request):
+        request.send_response(200)
+        request.send_header("Content-Type", "text/event-stream")
+        request.end_headers()
+        request.wfile.write(b'data: {"choices": [{"delta": {"content": "Hal"}}]}\n\n')
+        request.wfile.flush()
+        time.sleep(3)
+    with StubServer(models_then(half)) as url:
+        pieces = []
+        with pytest.raises(ModelError, match=r"sent nothing for 0.5 s mid-answer \(read_timeout\)"):
+            for piece in OpenAIGenerator(url, model_name="m", read_timeout=0.5).stream(HELLO):
+                pieces.append(piece)
+        assert pieces == ["Hal"]
+
+
+def test_server_not_started_is_retried_then_named() -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    gen = OpenAIGenerator(url, model_name="m", retries=2)
+    started = time.monotonic()
+    with pytest.raises(ModelError) as caught:
+        list(gen.stream(HELLO))
+    waited = time.monotonic() - started
+    assert str(caught.value).startswith(f"model server {url}/chat/completions is not reachable after 3 attempts (")
+    assert "\n" not in str(caught.value)
+    assert 1.4 < waited < 5  # two backoffs, 0.5 s and 1 s, and no more
+
+
+def test_a_server_that_comes_up_late_is_reached_by_the_retry() -> None:
+    port = free_port()
+    started = threading.Event()
+
+    def later():
+        time.sleep(0.3)
+        stub = StubServer(models_then(lambda r: send_events(r, ["late ", "but here"])), port=port)
+        stub.__enter__()
+        started.set()
+        time.sleep(5)
+        stub.__exit__()
+
+    threading.Thread(target=later, daemon=True).start()
+    gen = OpenAIGenerator(f"http://127.0.0.1:{port}/v1", model_name="m", retries=2)
+    assert "".join(gen.stream(HELLO)) == "late but here"
+    assert started.is_set()
+
+
+def test_malformed_event_is_named() -> None:
+    def garbage(request):
+        request.send_response(200)
+        request.send_header("Content-Type", "text/event-stream")
+        request.send_header("Connection", "close")
+        request.end_headers()
+        request.wfile.write(b"data: {not json\n\n")
+        request.close_connection = True
+    with StubServer(models_then(garbage)) as url:
+        with pytest.raises(ModelError, match=r"sent a malformed event: '\{not json'"):
+            list(OpenAIGenerator(url, model_name="m").stream(HELLO))
+
+
+# -- the real server --------------------------------------------------------------------------
+
+@pytest.mark.integration
+def test_real_server_streams_and_names_its_model(smollm2_server: str) -> None:
+    gen = OpenAIGenerator(smollm2_server, max_tokens=24)
+    pieces = list(gen.stream(HELLO))
+    assert len(pieces) > 1 and "".join(pieces).strip()
+    assert gen.name == f"SmolLM2-135M-Instruct.Q4_1.gguf at {smollm2_server}"
+
+
+@pytest.mark.integration
+def test_abandoned_stream_then_a_new_one(smollm2_server: str) -> None:
+    gen = OpenAIGenerator(smollm2_server, max_tokens=64)
+    stream = gen.stream(LONG)
+    next(stream)
+    stream.close()
+    assert "".join(gen.stream(HELLO)).strip()
+
+
+@pytest.mark.integration
+def test_prompt_longer_than_the_context_is_a_model_error(smollm2_server: str) -> None:
+    huge = [{"role": "user", "content": "news " * 6000}]
+    # llama-server answers HTTP 400; llama-cpp-python's server starts a stream and ends it empty.
+    pattern = rf"model server {smollm2_server}/chat/completions (answered HTTP 400|ended the reply without sending)"
+    with pytest.raises(ModelError, match=pattern):
+        list(OpenAIGenerator(smollm2_server, max_tokens=8).stream(huge))
+
+
+@pytest.mark.integration
+def test_server_killed_mid_answer(tmp_path) -> None:
+    plan = plan_server(resolve_model("smollm2-135m", tmp_path), port=free_port(), engine="python")
+    process = start_server(plan)
+    try:
+        wait_ready(plan, process)
+        gen = OpenAIGenerator(plan.url, max_tokens=400, retries=2)
+        pieces = []
+        with pytest.raises(ModelError) as caught:
+            for piece in gen.stream(LONG):
+                pieces.append(piece)
+                if len(pieces) == 3:
+                    process.kill()
+        assert len(pieces) >= 3
+        message = str(caught.value)
+        assert message.startswith(f"model server {plan.url}/chat/completions dropped the connection mid-answer")
+        with pytest.raises(ModelError, match="is not reachable after 3 attempts"):
+            list(gen.stream(HELLO))  # and the next question says the server is gone
+    finally:
+        stop_server(process)
