@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "feed": "rag.feeds.cli:feed",
     "sync": "rag.feeds.cli:sync",
     "migrate": "rag.migrate:migrate_command",
+    "serve-model": "rag.serving_cli:serve_model",
 }
 
 

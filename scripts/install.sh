@@ -4,18 +4,22 @@
 #   scripts/install.sh --test   the same plus pytest, hypothesis, Playwright and Debian's chromium,
 #                               and every optional engine (PostgreSQL store, Ray), for their tests
 #   scripts/install.sh --postgres / --ray   the app plus that optional engine (flags combine)
-# Safe to run again: pip skips what is already installed.
+#   scripts/install.sh --llama-server   also build llama.cpp's own server into .venv/bin (optional,
+#                               206 compile steps, up to an hour on 2 cores): `newsrag serve-model --parallel N` needs it
+# Safe to run again: pip skips what is already installed, the server is built once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_llama_server=0
 extras=()
 for arg in "$@"; do
     case "$arg" in
         --test) want_test=1; extras+=(test) ;;
         --postgres) extras+=(postgres) ;;
         --ray) extras+=(ray) ;;
-        *) echo "install.sh: unknown option $arg (known: --test --postgres --ray)" >&2; exit 2 ;;
+        --llama-server) want_llama_server=1 ;;
+        *) echo "install.sh: unknown option $arg (known: --test --postgres --ray --llama-server)" >&2; exit 2 ;;
     esac
 done
 
@@ -57,5 +61,25 @@ if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+# llama.cpp's own server (continuous batching over --parallel slots), built from the llama.cpp
+# source that the llama-cpp-python source package on PyPI carries, at the installed version, so
+# both run the same llama.cpp. AMX off as above; no web UI (it would be fetched from a hub);
+# static, so the one binary is all that is kept. The sources and build stay in .venv/src.
+if [ "$want_llama_server" = 1 ] && [ ! -x .venv/bin/llama-server ]; then
+    version=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('llama-cpp-python'))")
+    src=.venv/src/llama-server
+    mkdir -p "$src"
+    .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+        "llama-cpp-python==$version" -d "$src"
+    tar -xzf "$src/llama_cpp_python-$version.tar.gz" -C "$src"
+    no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    CFLAGS="${CFLAGS:-} $no_amx" CXXFLAGS="${CXXFLAGS:-} $no_amx" \
+        cmake -S "$src/llama_cpp_python-$version/vendor/llama.cpp" -B "$src/build" -DCMAKE_BUILD_TYPE=Release \
+        -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
+        -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF >/dev/null
+    cmake --build "$src/build" --target llama-server -j "$(nproc)" >/dev/null
+    cp "$src/build/bin/llama-server" .venv/bin/llama-server
+    echo "llama-server built into .venv/bin (llama.cpp from llama-cpp-python $version)"
 fi
 echo "newsrag installed in .venv"

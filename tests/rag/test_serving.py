@@ -1,0 +1,73 @@
+"""serve-model's command lines, and the command itself running llama-cpp-python's server."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from servers import free_port
+
+from rag.errors import ModelError
+from rag.remote.generator import OpenAIGenerator
+from rag import serving
+from rag.serving import plan_server, wait_ready
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_llama_server_gets_its_slots_and_a_context_per_slot(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(serving, "find_llama_server", lambda: Path("/opt/llama/llama-server"))
+    plan = plan_server(tmp_path / "m.gguf", port=8111, parallel=4, n_ctx=4096, n_threads=2)
+    assert plan.engine == "llama-server" and plan.parallel == 4
+    assert plan.url == "http://127.0.0.1:8111/v1" and plan.model_setting == "openai:http://127.0.0.1:8111/v1"
+    argv = list(plan.argv)
+    assert argv[0] == "/opt/llama/llama-server"
+    assert argv[argv.index("--parallel") + 1] == "4" and argv[argv.index("--ctx-size") + 1] == "16384"
+
+
+def test_without_llama_server_one_slot_is_the_python_server_and_more_is_refused(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(serving, "find_llama_server", lambda: None)
+    plan = plan_server(tmp_path / "m.gguf", parallel=1)
+    assert plan.engine == "python" and plan.argv[:3] == (sys.executable, "-m", "llama_cpp.server")
+    with pytest.raises(ModelError, match="--parallel 4 needs llama-server .scripts/install.sh --llama-server"):
+        plan_server(tmp_path / "m.gguf", parallel=4)
+    with pytest.raises(ModelError, match="llama-server is not built"):
+        plan_server(tmp_path / "m.gguf", engine="llama-server")
+
+
+@pytest.mark.integration
+def test_serve_model_serves_answers_and_stops_its_server_on_sigterm(tmp_path) -> None:
+    port = free_port()
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_CACHE_DIR": str(tmp_path / "cache"),
+           "NEWSRAG_N_THREADS": "1"}
+    log = tmp_path / "serve-model.log"  # a file, not a pipe: the server's log would fill a pipe and block it
+    with log.open("wb") as out:
+        command = subprocess.Popen([sys.executable, "-m", "rag.cli", "--model", "smollm2-135m", "serve-model",
+                                    "--port", str(port), "--engine", "python"], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        plan = plan_server(Path("unused.gguf"), port=port, engine="python")
+        wait_ready(plan, command, timeout_s=120)
+        assert "".join(OpenAIGenerator(plan.url, max_tokens=8).stream([{"role": "user", "content": "Hi"}])).strip()
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(30) == 0
+        output = log.read_text(errors="replace")
+        assert f"served by python with 1 slot(s) on {plan.url}" in output
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _listening(port):
+            time.sleep(0.2)
+        assert not _listening(port), "the server outlived serve-model"
+    finally:
+        if command.poll() is None:
+            os.killpg(command.pid, signal.SIGKILL)
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
