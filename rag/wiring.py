@@ -50,6 +50,18 @@ class Newsrag:
         return report
 
 
+    def warm_up(self) -> None:
+        """Load the embedder and the language model now (or check the model server answers).
+
+        The chat runs this in the background as it starts, so the first question does not pay
+        for loading; a failure here is left for that question to report.
+        """
+        self.embedder.embed(["warm-up"])
+        load = getattr(self.pipeline.generator(), "load", None)
+        if load is not None:
+            load()
+
+
 def build(settings: Settings, *, embedder: Embedder | None = None,
           generator: Generator | None = None) -> Newsrag:
     embedder = embedder or make_embedder(settings)

@@ -2,9 +2,14 @@
 
 A Click command, listed in ``rag.cli.COMMANDS``. Flags override the settings (host, port,
 passages, retriever); the login comes from the settings only, never from a flag, so it stays out
-of shell history and process lists. Imports Gradio only when the command runs.
+of shell history and process lists. Imports Gradio only when the command runs. The models load
+(or the model server is checked) in a background thread as the chat starts, so the first question
+does not wait for them.
 """
 from __future__ import annotations
+
+import logging
+import threading
 
 import click
 
@@ -30,6 +35,7 @@ def chat(run: Invocation, host: str | None, port: int | None, top_k: int | None,
     settings = chat_settings(run.settings(top_k=top_k, retriever=retriever), host, port)
     app = cli.open_app(settings)
     demo = create_app(app, settings)
+    threading.Thread(target=_warm_up, args=(app,), name="newsrag-warm-up", daemon=True).start()
     where = f"http://{settings.host}:{settings.port}"
     print(f"newsrag: chat on {where} ({len(app.store.documents())} documents; Ctrl+C stops it)", flush=True)
     background = None
@@ -43,3 +49,12 @@ def chat(run: Invocation, host: str | None, port: int | None, top_k: int | None,
         if background is not None:
             background.stop(timeout=5)
     return 0
+
+
+def _warm_up(app) -> None:
+    from rag.errors import NewsragError
+
+    try:
+        app.warm_up()
+    except NewsragError as exc:  # the first question shows it in the chat
+        logging.getLogger(__name__).warning("newsrag: warming up the models failed: %s", exc)

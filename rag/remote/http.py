@@ -81,10 +81,10 @@ class ServerClient:
             self._client = None
 
     def get_json(self, path: str) -> Any:
-        return self._with_retries(lambda: self._checked_json(self.client.get(path), path))
+        return self._with_retries(lambda: self._checked_json(self.client.get(path), path), path)
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
-        return self._with_retries(lambda: self._checked_json(self.client.post(path, json=body), path))
+        return self._with_retries(lambda: self._checked_json(self.client.post(path, json=body), path), path)
 
     def stream_events(self, path: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """POST ``body`` and yield the JSON of each server-sent event until ``[DONE]``.
@@ -130,17 +130,17 @@ class ServerClient:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _with_retries(self, call: Callable[[], T]) -> T:
+    def _with_retries(self, call: Callable[[], T], path: str) -> T:
         import httpx
 
         for attempt in range(self.retries + 1):
             try:
                 return call()
             except httpx.TimeoutException as exc:
-                raise self._timeout_error(exc, "", False) from None
+                raise self._timeout_error(exc, path, False) from None
             except httpx.TransportError as exc:
                 if attempt == self.retries:
-                    raise self._unreachable(exc, "") from None
+                    raise self._unreachable(exc, path) from None
             time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
         raise AssertionError("unreachable")
 

@@ -1,0 +1,31 @@
+"""Newsrag.warm_up: the chat's background start loads the embedder and the model before any question."""
+from __future__ import annotations
+
+import pytest
+from fakes import HashEmbedder, ScriptedGenerator
+
+from rag.errors import ModelError
+from rag.remote.generator import OpenAIGenerator
+from rag.wiring import build
+from servers import free_port
+
+
+class LoadingGenerator(ScriptedGenerator):
+    loads = 0
+
+    def load(self) -> None:
+        self.loads += 1
+
+
+def test_warm_up_embeds_once_and_loads_the_model(settings) -> None:
+    embedder, generator = HashEmbedder(), LoadingGenerator("Hello.")
+    app = build(settings, embedder=embedder, generator=generator)
+    app.warm_up()
+    assert embedder.calls == 1 and generator.loads == 1 and generator.seen == []
+
+
+def test_warm_up_with_a_server_that_is_down_says_so(settings) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    app = build(settings, embedder=HashEmbedder(), generator=OpenAIGenerator(url, retries=0))
+    with pytest.raises(ModelError, match=f"model server {url}/models is not reachable"):
+        app.warm_up()
