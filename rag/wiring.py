@@ -6,6 +6,7 @@ use, so `newsrag list` is instant and `newsrag add` never loads the language mod
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from rag.feeds.sync import Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
 from rag.pipeline import Pipeline
-from rag.remote.http import server_url
+from rag.remote.embedder import OpenAIEmbedder, stored_sample
+from rag.remote.http import checked_url, server_url
 from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.web.fetch import FetchPolicy, Fetcher
@@ -66,6 +68,9 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
           generator: Generator | None = None) -> Newsrag:
     embedder = embedder or make_embedder(settings)
     store = open_store(settings, embedder)
+    if isinstance(embedder, OpenAIEmbedder) and embedder.reference is None and hasattr(store, "conn"):
+        # A server's vectors are checked against one the (SQLite) store holds before any is used.
+        embedder.reference = functools.partial(stored_sample, store)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024))
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
@@ -88,7 +93,13 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """The embedding model the settings name, loaded on its first use."""
+    """The embedding model the settings name, loaded on its first use: sentence-transformers in
+    process, or an embeddings server when ``embed_url`` is set."""
+    if settings.embed_url:
+        return OpenAIEmbedder(checked_url(settings.embed_url, "embed_url"), settings.embed_model,
+                              api_key=settings.api_key, connect_timeout=settings.connect_timeout,
+                              read_timeout=settings.read_timeout, retries=settings.server_retries,
+                              batch_size=settings.embed_batch_size)
     return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
 
 
