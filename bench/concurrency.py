@@ -1,10 +1,15 @@
 """Concurrent use: several chat askers sharing one model, and readers querying during ingestion.
 
     .venv/bin/python bench/concurrency.py [--model smollm2-135m] [--askers 1 4 8] [--answers 16]
+                                         [--backends in-process server:1 server:4]
                                          [--corpus FILE.jsonl] [--questions FILE.jsonl]
 
-Askers: one process wired like the chat app (one store, one embedder, one llama.cpp model behind
-its lock), with 1, then 4, then 8 threads asking questions through `Pipeline.stream` at once. Each
+Askers: one process wired like the chat app (one store, one embedder, one language model), with 1,
+then 4, then 8 threads asking questions through `Pipeline.stream` at once. The model is, per
+``--backends`` entry, in the process (``in-process``: llama.cpp behind its lock), or a local
+OpenAI-compatible server with N parallel slots (``server:N``, started here with ``rag.serving``:
+llama.cpp's llama-server when built, else llama-cpp-python's server, which only takes 1), same
+GGUF, same questions, run one after another and printed side by side. Each
 level answers ``--answers`` questions in total (the askers share them out) and reports throughput
 (answers per minute of wall time), median and p95 latency from asking to the checked answer, and
 the p95 time to first token. Every answer must complete. The corpus is the shipped ``corpus/``
@@ -18,9 +23,11 @@ store in a loop while another process writes, checking that it never sees half a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -216,45 +223,90 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, help="a JSONL file to index besides corpus/")
     ap.add_argument("--questions", type=Path, help="JSONL with a 'question' field (default: questions about corpus/)")
     ap.add_argument("--cache-dir", type=Path, help="model cache (default: the user cache folder)")
+    ap.add_argument("--backends", nargs="+", default=["in-process"],
+                    help="in-process and/or server:N (a local model server with N slots), run in turn")
     args = ap.parse_args()
+    for backend in args.backends:
+        _slots(backend)  # refuse a malformed entry before any work
 
+    from rag.embedding import SentenceTransformerEmbedder
     from rag.settings import load_settings
     from rag.wiring import build
 
     work = Path(tempfile.mkdtemp(prefix="newsrag-concurrency-"))
     settings = load_settings({}, data_dir=work / "data", model=args.model, cache_dir=args.cache_dir)
-    app = build(settings)
+    embedder = SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
+    app = build(settings, embedder=embedder)
     app.index_shipped_corpus()
     if args.corpus:
         app.ingestor.add([args.corpus])
     questions = QUESTIONS
     if args.questions:
         questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
-    warm = app.pipeline.ask(questions[0])  # loads the embedder and the model; not timed
-    print(f"load average {os.getloadavg()[0]:.1f}; model {args.model}, {app.store.counts()[0]} documents, {len(questions)} questions; warm-up answer: "
-          f"{warm.text[:100]!r}", file=sys.stderr)
-    levels = []
-    for askers in args.askers:
-        level = ask_level(app, questions, askers, args.answers)
-        levels.append(level)
-        print(f"  {askers} askers: {level.answers}/{args.answers} answers in {level.wall_s:.1f} s", file=sys.stderr)
-        for error in level.errors[:3]:
-            print(error, file=sys.stderr)
-    print(f"\nconcurrent askers through Pipeline.stream, model {args.model}, one process, "
-          f"{args.answers} answers per level")
-    print(f"{'askers':>6} {'answers':>8} {'model calls':>11} {'answers/min':>12} {'median s':>9} {'p95 s':>7} "
-          f"{'p95 first token s':>18} {'median prep s':>14} {'errors':>7}")
-    for lv in levels:
-        print(f"{lv.askers:>6} {lv.answers:>8} {lv.model_calls:>11} {lv.per_minute:>12.1f} "
-              f"{statistics.median(lv.latencies):>9.1f} {lv.p95(lv.latencies):>7.1f} "
-              f"{lv.p95(lv.first_tokens):>18.1f} {statistics.median(lv.prep_s or [0.0]):>14.2f} "
+    print(f"load average {os.getloadavg()[0]:.1f}; model {args.model}, {app.store.counts()[0]} documents, "
+          f"{len(questions)} questions", file=sys.stderr)
+    rows: list[tuple[str, Level]] = []
+    for backend in args.backends:
+        with _backend(backend, settings, work) as (label, backend_settings):
+            app = build(backend_settings, embedder=embedder)
+            warm = app.pipeline.ask(questions[0])  # loads the model, or reaches the server; not timed
+            print(f"{label}: warm-up answer {warm.text[:80]!r}", file=sys.stderr)
+            for askers in args.askers:
+                level = ask_level(app, questions, askers, args.answers)
+                rows.append((label, level))
+                print(f"  {label}, {askers} askers: {level.answers}/{args.answers} answers in {level.wall_s:.1f} s "
+                      f"(load average {os.getloadavg()[0]:.1f})", file=sys.stderr)
+                for error in level.errors[:3]:
+                    print(error, file=sys.stderr)
+    print(f"\nconcurrent askers through Pipeline.stream, model {args.model}, {args.answers} answers per level")
+    print(f"{'backend':>22} {'askers':>6} {'answers':>8} {'model calls':>11} {'answers/min':>12} {'median s':>9} "
+          f"{'p95 s':>7} {'p95 first token s':>18} {'median prep s':>14} {'errors':>7}")
+    for label, lv in rows:
+        print(f"{label:>22} {lv.askers:>6} {lv.answers:>8} {lv.model_calls:>11} {lv.per_minute:>12.1f} "
+              f"{statistics.median(lv.latencies or [0.0]):>9.1f} {lv.p95(lv.latencies or [0.0]):>7.1f} "
+              f"{lv.p95(lv.first_tokens or [0.0]):>18.1f} {statistics.median(lv.prep_s or [0.0]):>14.2f} "
               f"{len(lv.errors):>7}")
+    levels = [lv for _, lv in rows]
     print("prep: retrieval and evidence selection before the model is asked (CPU work that, with several "
           "askers,\nruns beside the model's generation on the same cores)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: timings vary with it)")
     failed = any(lv.errors or lv.answers != args.answers for lv in levels)
     print("\nFAILED: some answers did not complete" if failed else "\nall answers completed")
     sys.exit(1 if failed else 0)
+
+
+def _slots(backend: str) -> int:
+    """0 for in-process, N for server:N."""
+    if backend == "in-process":
+        return 0
+    name, _, slots = backend.partition(":")
+    if name != "server" or not slots.isdigit() or int(slots) < 1:
+        raise SystemExit(f"--backends: {backend!r} is neither in-process nor server:N")
+    return int(slots)
+
+
+@contextlib.contextmanager
+def _backend(backend: str, settings, work: Path):
+    """(label, settings) for one backend; a server is started for the block and stopped after."""
+    from rag.models import resolve_model
+    from rag.serving import plan_server, start_server, stop_server, wait_ready
+
+    slots = _slots(backend)
+    if not slots:
+        yield "in-process", settings
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    plan = plan_server(resolve_model(settings.model, settings.cache_dir), port=port, parallel=slots,
+                       n_ctx=settings.n_ctx, n_threads=settings.n_threads, flash_attn=settings.flash_attn)
+    with (work / f"server-{slots}.log").open("wb") as log:
+        process = start_server(plan, log)
+    try:
+        wait_ready(plan, process, timeout_s=300)
+        yield f"{plan.engine}, {slots} slot{'s' if slots > 1 else ''}", settings.replace(model=plan.model_setting)
+    finally:
+        stop_server(process)
 
 
 if __name__ == "__main__":
