@@ -5,8 +5,9 @@ Two engines, best first:
 * ``llama-server``, llama.cpp's own server, built by ``scripts/install.sh --llama-server`` into
   ``.venv/bin``: continuous batching over ``--parallel`` slots, so several conversations decode
   together (one batched forward pass per step serves every slot).
-* ``llama_cpp.server`` from ``llama-cpp-python[server]``: always available, but one model behind
-  a lock, so answers are decoded one after another whatever the number of clients.
+* ``llama_cpp.server`` from ``llama-cpp-python[server]``: always available, but one ``Llama``
+  behind a lock, so answers are decoded one after another whatever the number of clients (and,
+  unless told otherwise, a new request cuts the one being streamed short).
 
 This module builds the command line, starts the process and waits until it answers; it never
 downloads anything. Talking to a server is ``rag.remote``.
@@ -81,7 +82,10 @@ def plan_server(model: Path, *, host: str = "127.0.0.1", port: int = 8080, paral
                          "the Python server of llama-cpp-python decodes one conversation at a time")
     argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", host, "--port", str(port),
             "--n_ctx", str(n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads),
-            "--flash_attn", str(flash_attn).lower()]
+            "--flash_attn", str(flash_attn).lower(),
+            # Its default ends the reply being streamed, early and as if complete, whenever another
+            # request arrives: with two askers one would get half an answer.
+            "--interrupt_requests", "false"]
     if embeddings:
         argv += ["--embedding", "true"]
     return ServerPlan(tuple(argv + list(extra)), url, "python", 1)

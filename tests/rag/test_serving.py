@@ -33,6 +33,7 @@ def test_without_llama_server_one_slot_is_the_python_server_and_more_is_refused(
     monkeypatch.setattr(serving, "find_llama_server", lambda: None)
     plan = plan_server(tmp_path / "m.gguf", parallel=1)
     assert plan.engine == "python" and plan.argv[:3] == (sys.executable, "-m", "llama_cpp.server")
+    assert plan.argv[plan.argv.index("--interrupt_requests") + 1] == "false"
     with pytest.raises(ModelError, match="--parallel 4 needs llama-server .scripts/install.sh --llama-server"):
         plan_server(tmp_path / "m.gguf", parallel=4)
     with pytest.raises(ModelError, match="llama-server is not built"):

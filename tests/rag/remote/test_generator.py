@@ -150,6 +150,23 @@ def test_real_server_streams_and_names_its_model(smollm2_server: str) -> None:
 
 
 @pytest.mark.integration
+def test_two_askers_at_once_both_get_the_whole_answer(smollm2_server: str) -> None:
+    # llama-cpp-python's server, by default, ends the stream in progress when a request arrives.
+    gen = OpenAIGenerator(smollm2_server, max_tokens=32)
+    alone = "".join(gen.stream(LONG))
+    replies: list[str] = []
+    first = gen.stream(LONG)
+    replies_first = [next(first)]
+    threading.Thread(target=lambda: replies.append("".join(gen.stream(LONG)))).start()
+    time.sleep(0.5)  # the second request is waiting on the server while the first streams
+    replies_first.extend(first)
+    deadline = time.monotonic() + 120
+    while not replies and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "".join(replies_first) == alone and replies == [alone]
+
+
+@pytest.mark.integration
 def test_abandoned_stream_then_a_new_one(smollm2_server: str) -> None:
     gen = OpenAIGenerator(smollm2_server, max_tokens=64)
     stream = gen.stream(LONG)
