@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import sys
@@ -223,6 +224,8 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, help="a JSONL file to index besides corpus/")
     ap.add_argument("--questions", type=Path, help="JSONL with a 'question' field (default: questions about corpus/)")
     ap.add_argument("--cache-dir", type=Path, help="model cache (default: the user cache folder)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="llama.cpp threads, in process and in the servers alike (0: all cores)")
     ap.add_argument("--backends", nargs="+", default=["in-process"],
                     help="in-process and/or server:N (a local model server with N slots), run in turn")
     args = ap.parse_args()
@@ -234,7 +237,10 @@ def main() -> None:
     from rag.wiring import build
 
     work = Path(tempfile.mkdtemp(prefix="newsrag-concurrency-"))
-    settings = load_settings({}, data_dir=work / "data", model=args.model, cache_dir=args.cache_dir)
+    settings = load_settings({}, data_dir=work / "data", model=args.model, cache_dir=args.cache_dir,
+                             n_threads=args.threads)
+    # A SIGTERM (timeout, Ctrl+C in a pipeline) unwinds like Ctrl+C, so servers started here stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     embedder = SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
     app = build(settings, embedder=embedder)
     app.index_shipped_corpus()
@@ -258,7 +264,8 @@ def main() -> None:
                       f"(load average {os.getloadavg()[0]:.1f})", file=sys.stderr)
                 for error in level.errors[:3]:
                     print(error, file=sys.stderr)
-    print(f"\nconcurrent askers through Pipeline.stream, model {args.model}, {args.answers} answers per level")
+    print(f"\nconcurrent askers through Pipeline.stream, model {args.model}, {args.answers} answers per level, "
+          f"{settings.n_threads or os.cpu_count()} llama.cpp threads")
     print(f"{'backend':>22} {'askers':>6} {'answers':>8} {'model calls':>11} {'answers/min':>12} {'median s':>9} "
           f"{'p95 s':>7} {'p95 first token s':>18} {'median prep s':>14} {'errors':>7}")
     for label, lv in rows:
