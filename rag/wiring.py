@@ -51,7 +51,6 @@ class Newsrag:
             self.store.set_meta(_SEEDED, str(corpus))
         return report
 
-
     def warm_up(self) -> None:
         """Load the embedder and the language model now (or check the model server answers).
 
