@@ -94,7 +94,7 @@ class ServerClient:
         import httpx
 
         for attempt in range(self.retries + 1):
-            received = False
+            received = finished = False
             try:
                 with self.client.stream("POST", path, json=body) as response:
                     if response.status_code >= 400:
@@ -108,11 +108,16 @@ class ServerClient:
                             return
                         event = self._event(data, path)
                         received = True
+                        finished = any(c.get("finish_reason") for c in event.get("choices") or ()
+                                       if isinstance(c, dict))
                         yield event
                     if not received:
                         # llama-cpp-python's server does this when the prompt exceeds its context.
                         raise ModelError(f"model server {self.url(path)} ended the reply without sending anything "
                                          "(its log says why; a prompt longer than its context is one cause)")
+                    if not finished:
+                        # Neither [DONE] nor a finish reason: the answer was cut off, not complete.
+                        raise ModelError(f"model server {self.url(path)} closed the reply mid-answer")
                     return
             except httpx.TimeoutException as exc:
                 raise self._timeout_error(exc, path, received) from None

@@ -126,6 +126,19 @@ def test_a_server_that_comes_up_late_is_reached_by_the_retry() -> None:
     assert started.is_set()
 
 
+def test_a_reply_cut_off_without_done_or_finish_reason_is_an_error() -> None:
+    def cut(request):
+        request.send_response(200)
+        request.send_header("Content-Type", "text/event-stream")
+        request.send_header("Connection", "close")
+        request.end_headers()
+        request.wfile.write(b'data: {"choices": [{"delta": {"content": "Half"}}]}\n\n')
+        request.close_connection = True
+    with StubServer(models_then(cut)) as url:
+        with pytest.raises(ModelError, match=f"model server {url}/chat/completions closed the reply mid-answer"):
+            list(OpenAIGenerator(url, model_name="m").stream(HELLO))
+
+
 def test_malformed_event_is_named() -> None:
     def garbage(request):
         request.send_response(200)
