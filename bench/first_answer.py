@@ -26,7 +26,8 @@ QUESTIONS = ("Which firms are pooling chip R&D?", "What does Beijing offer start
 ANSWERED = "#nr-chat .nr-answer .nr-meta, #nr-chat .nr-abstained, #nr-chat .nr-error"
 
 
-def serve_and_ask(mode: str, model: str, data_dir: Path, cache_dir: Path | None, think: float) -> list[float]:
+def serve_and_ask(mode: str, model: str, data_dir: Path, cache_dir: Path | None, think: float,
+                  threads: int) -> list[float]:
     """One mode in this process: serve the chat, ask the questions in Chromium, return the times."""
     import socket
     import threading
@@ -40,7 +41,8 @@ def serve_and_ask(mode: str, model: str, data_dir: Path, cache_dir: Path | None,
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = load_settings({}, data_dir=data_dir, cache_dir=cache_dir, model=model, host="127.0.0.1", port=port)
+    settings = load_settings({}, data_dir=data_dir, cache_dir=cache_dir, model=model, host="127.0.0.1", port=port,
+                             n_threads=threads)
     app = build(settings)
     demo = create_app(app, settings)
     if mode == "warm":
@@ -72,12 +74,13 @@ def main() -> None:
     ap.add_argument("--model", default="qwen2.5-1.5b")
     ap.add_argument("--cache-dir", type=Path)
     ap.add_argument("--think", type=float, default=5.0, help="seconds between the page loading and the question")
+    ap.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all cores)")
     ap.add_argument("--one", choices=("cold", "warm"), help=argparse.SUPPRESS)  # a child run
     ap.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(" ".join(f"{t:.2f}" for t in serve_and_ask(args.one, args.model, args.data_dir, args.cache_dir,
-                                                          args.think)))
+                                                          args.think, args.threads)))
         return
 
     from rag.settings import load_settings
@@ -88,7 +91,7 @@ def main() -> None:
     results = {}
     for mode in ("cold", "warm"):
         command = [sys.executable, __file__, "--one", mode, "--model", args.model, "--data-dir", str(data_dir),
-                   "--think", str(args.think)] + (["--cache-dir", str(args.cache_dir)] if args.cache_dir else [])
+                   "--think", str(args.think), "--threads", str(args.threads)] + (["--cache-dir", str(args.cache_dir)] if args.cache_dir else [])
         out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout.split()
         results[mode] = [float(x) for x in out[-2:]]
         print(f"{mode}: {results[mode]} (load average {os.getloadavg()[0]:.1f})", file=sys.stderr)
