@@ -60,6 +60,8 @@ def plan_server(model: Path, *, host: str = "127.0.0.1", port: int = 8080, paral
 
     ``n_ctx`` is per conversation: llama-server splits its context between its slots, so it gets
     ``n_ctx * parallel``. The Python server has one slot; asking it for more is an error.
+    ``embeddings`` makes llama-server an embeddings-only server (its ``--embeddings``); the Python
+    server serves both.
     """
     if engine not in ENGINES:
         raise ModelError(f"unknown server engine {engine!r}; choose one of {', '.join(ENGINES)}")
