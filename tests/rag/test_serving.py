@@ -72,3 +72,71 @@ def _listening(port: int) -> bool:
 
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+needs_llama_server = pytest.mark.skipif(serving.find_llama_server() is None,
+                                        reason="llama-server is not built (scripts/install.sh --llama-server)")
+
+
+@pytest.fixture(scope="module")
+def smollm2_path(tmp_path_factory) -> Path:
+    from rag.models import resolve_model
+
+    return resolve_model("smollm2-135m", tmp_path_factory.mktemp("cache"))
+
+
+@pytest.mark.integration
+@needs_llama_server
+def test_llama_server_decodes_two_conversations_at_once(smollm2_path: Path) -> None:
+    import threading
+
+    plan = plan_server(smollm2_path, port=free_port(), parallel=2, n_threads=1)
+    process = serving.start_server(plan)
+    try:
+        wait_ready(plan, process)
+        gen = OpenAIGenerator(plan.url, max_tokens=48)
+        ask = [{"role": "user", "content": "Count from 1 to 300, separated by commas."}]
+        alone = "".join(gen.stream(ask))
+        spans: list[tuple[float, float, str]] = []
+
+        def one() -> None:
+            started = time.monotonic()
+            text = "".join(gen.stream(ask))
+            spans.append((started, time.monotonic(), text))
+
+        threads = [threading.Thread(target=one) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert [text for _, _, text in spans] == [alone, alone]
+        (start_a, end_a, _), (start_b, end_b, _) = sorted(spans)
+        assert start_b < end_a  # both were being decoded at the same time, not one after the other
+    finally:
+        serving.stop_server(process)
+
+
+@pytest.mark.integration
+@needs_llama_server
+def test_llama_server_embeddings_feed_a_store_and_another_width_is_refused(smollm2_path: Path, settings) -> None:
+    from rag.wiring import build
+
+    plan = plan_server(smollm2_path, port=free_port(), n_threads=1, embeddings=True)
+    process = serving.start_server(plan)
+    try:
+        wait_ready(plan, process)
+        served = settings.replace(embed_url=plan.url, embed_model="smollm2-135m-mean")
+        app = build(served)
+        app.ingestor.add([settings.corpus_dir])
+        assert app.embedder.dim == 576
+        again = build(served)  # a second process on the same store: checked against a stored vector
+        assert again.retriever.retrieve("Which firms are pooling chip R&D?")[0].doc_id == "china-ai-alliances"
+        other = settings.replace(data_dir=settings.data_dir.parent / "minilm")
+        from fakes import HashEmbedder
+
+        build(other, embedder=HashEmbedder(dim=384)).ingestor.add([settings.corpus_dir])
+        refused = build(other.replace(embed_url=plan.url, embed_model="hash-embedder"))
+        with pytest.raises(ModelError, match=r"returns 576-wide vectors, but the store's are 384-wide"):
+            refused.retriever.retrieve("Which firms are pooling chip R&D?")
+    finally:
+        serving.stop_server(process)
