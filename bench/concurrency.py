@@ -295,7 +295,7 @@ def _slots(backend: str) -> int:
 @contextlib.contextmanager
 def _backend(backend: str, settings, work: Path):
     """(label, settings) for one backend; a server is started for the block and stopped after."""
-    from rag.models import resolve_model
+    from rag.model_files import resolve_model
     from rag.serving import plan_server, start_server, stop_server, wait_ready
 
     slots = _slots(backend)

@@ -108,7 +108,7 @@ def smollm2_server(tmp_path_factory):
 
     Yields its base URL (``http://127.0.0.1:PORT/v1``); the log is kept in a temporary folder.
     """
-    from rag.models import resolve_model
+    from rag.model_files import resolve_model
     from rag.serving import plan_server, start_server, stop_server, wait_ready
     from servers import free_port
 

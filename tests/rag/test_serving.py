@@ -80,7 +80,7 @@ needs_llama_server = pytest.mark.skipif(serving.find_llama_server() is None,
 
 @pytest.fixture(scope="module")
 def smollm2_path(tmp_path_factory) -> Path:
-    from rag.models import resolve_model
+    from rag.model_files import resolve_model
 
     return resolve_model("smollm2-135m", tmp_path_factory.mktemp("cache"))
 

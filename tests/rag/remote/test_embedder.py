@@ -15,7 +15,7 @@ from servers import StubServer, free_port, send_json
 
 from rag.embedding import SentenceTransformerEmbedder
 from rag.errors import ModelError
-from rag.models import resolve_model
+from rag.model_files import resolve_model
 from rag.remote.embedder import OpenAIEmbedder
 from rag.serving import plan_server, start_server, stop_server, wait_ready
 from rag.wiring import build

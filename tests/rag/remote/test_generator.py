@@ -15,7 +15,7 @@ from servers import StubServer, free_port, send_events, send_json
 
 from rag.errors import ModelError
 from rag.generation import Generator
-from rag.models import resolve_model
+from rag.model_files import resolve_model
 from rag.remote.generator import OpenAIGenerator
 from rag.serving import plan_server, start_server, stop_server, wait_ready
 
