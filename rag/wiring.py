@@ -58,7 +58,7 @@ class Newsrag:
         for loading; a failure here is left for that question to report.
         """
         self.embedder.embed(["warm-up"])
-        load = getattr(self.pipeline.generator(), "load", None)
+        load = getattr(self.pipeline.generator, "load", None)
         if load is not None:
             load()
 
