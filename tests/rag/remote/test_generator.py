@@ -33,6 +33,18 @@ def models_then(chat):
     return handle
 
 
+def send_raw(body: bytes):
+    """A handler answering with an event stream of exactly ``body``, then closing."""
+    def handle(request):
+        request.send_response(200)
+        request.send_header("Content-Type", "text/event-stream")
+        request.send_header("Connection", "close")
+        request.end_headers()
+        request.wfile.write(body)
+        request.close_connection = True
+    return handle
+
+
 def test_satisfies_the_protocol_and_contacts_nothing_when_built() -> None:
     gen = OpenAIGenerator(f"http://127.0.0.1:{free_port()}/v1")
     assert isinstance(gen, Generator)
@@ -127,27 +139,14 @@ def test_a_server_that_comes_up_late_is_reached_by_the_retry() -> None:
 
 
 def test_a_reply_cut_off_without_done_or_finish_reason_is_an_error() -> None:
-    def cut(request):
-        request.send_response(200)
-        request.send_header("Content-Type", "text/event-stream")
-        request.send_header("Connection", "close")
-        request.end_headers()
-        request.wfile.write(b'data: {"choices": [{"delta": {"content": "Half"}}]}\n\n')
-        request.close_connection = True
+    cut = send_raw(b'data: {"choices": [{"delta": {"content": "Half"}}]}\n\n')
     with StubServer(models_then(cut)) as url:
         with pytest.raises(ModelError, match=f"model server {url}/chat/completions closed the reply mid-answer"):
             list(OpenAIGenerator(url, model_name="m").stream(HELLO))
 
 
 def test_malformed_event_is_named() -> None:
-    def garbage(request):
-        request.send_response(200)
-        request.send_header("Content-Type", "text/event-stream")
-        request.send_header("Connection", "close")
-        request.end_headers()
-        request.wfile.write(b"data: {not json\n\n")
-        request.close_connection = True
-    with StubServer(models_then(garbage)) as url:
+    with StubServer(models_then(send_raw(b"data: {not json\n\n"))) as url:
         with pytest.raises(ModelError, match=r"sent a malformed event: '\{not json'"):
             list(OpenAIGenerator(url, model_name="m").stream(HELLO))
 
