@@ -146,10 +146,10 @@ def test_example_question_with_real_models_cites_its_passage(open_page, model_ca
         print(f"\nreal models: first tokens after {streaming_after:.1f}s, answer after {answered_after:.1f}s")
 
 
-def test_question_answered_through_a_model_server(open_page, smollm2_server: str, model_cache_dir: Path,
+def test_question_answered_through_a_model_server(open_page, fresh_smollm2_server: str, model_cache_dir: Path,
                                                  tmp_path: Path) -> None:
     settings = load_settings({}, data_dir=tmp_path / "data", cache_dir=model_cache_dir,
-                             model=f"openai:{smollm2_server}")
+                             model=f"openai:{fresh_smollm2_server}")
     app = build(settings)
     app.index_shipped_corpus()
     with serve(app, settings) as url:
