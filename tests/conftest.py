@@ -134,11 +134,7 @@ def smollm2_server(tmp_path_factory):
 
 @pytest.fixture
 def fresh_smollm2_server(tmp_path_factory):
-    """The same server started for one test: its replies do not depend on what other tests asked.
-
-    llama.cpp reuses the evaluated prefix of the previous prompt, and the rest of a prompt read in
-    other batches gives slightly other numbers: in full runs SmolLM2's greedy answer to the example
-    question lost its citation after the session's server had served other tests.
-    """
+    """The same server started for one test, so that its replies do not depend on what other
+    tests asked it (llama.cpp reuses the evaluated prefix of the previous prompt)."""
     with _smollm2_server(tmp_path_factory) as url:
         yield url
