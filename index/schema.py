@@ -1,6 +1,9 @@
-"""The SQLite schema and its migrations-free creation.
+"""The SQLite schema: creating it, and bringing an older store forward.
 
-SQLite holds everything that cannot be derived: documents, chunks with their offsets, the chunk
+The ``meta`` table's ``schema`` row says which layout a store has. Opening reads it first: a new
+file gets the current schema, an older store runs ``MIGRATIONS`` one version at a time, and a
+store written by a newer newsrag is refused (naming both versions) before anything touches it.
+``migration_steps`` holds that decision alone, for other store backends to share. SQLite holds everything that cannot be derived: documents, chunks with their offsets, the chunk
 embeddings and content hashes. The FTS5 table and the FAISS index are derived from those and can
 be rebuilt. Triggers keep the keyword table and the deletion log in the same transaction as the
 chunk rows, so a killed writer leaves either all of a document or none of it.
@@ -9,10 +12,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from typing import Callable
 
+from index.errors import StoreError
 from index.transaction import transaction
 
 SCHEMA_VERSION = "1"
+# MIGRATIONS[n] turns a version-n store into a version-(n+1) one, inside the transaction that
+# opens it. There has been one version so far; the next layout change adds an entry here.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -100,18 +108,51 @@ def _wal(conn: sqlite3.Connection, timeout: float) -> None:
 ADDED_COLUMNS = (("documents", "author", "TEXT"), ("documents", "site", "TEXT"))
 
 
+def migration_steps(found: str, current: str | None = None) -> list[int]:
+    """The versions to migrate from, in order, to bring a ``found`` store to ``current``.
+
+    ``current`` defaults to SCHEMA_VERSION. Raises StoreError for a store newer than this code,
+    or a version that is not a number.
+    """
+    current = SCHEMA_VERSION if current is None else current
+    try:
+        have, want = int(found), int(current)
+    except ValueError:
+        raise StoreError(f"unknown schema version {found!r} (this newsrag writes version {current})") from None
+    if have > want:
+        raise StoreError(f"the store has schema version {have}, newer than version {want} that this "
+                         "newsrag reads: upgrade newsrag, or use another data directory")
+    missing = [v for v in range(have, want) if v not in MIGRATIONS]
+    if missing:
+        raise StoreError(f"no migration from schema version {missing[0]} to {missing[0] + 1}")
+    return list(range(have, want))
+
+
 def create(conn: sqlite3.Connection) -> None:
+    """Create the schema in a new store, or check and migrate an existing one."""
     from index.feeds import FEEDS_SCHEMA
 
     with transaction(conn, write=True):
+        found = _stored_version(conn)
+        for version in migration_steps(found) if found is not None else ():
+            MIGRATIONS[version](conn)
         for table, column, declaration in ADDED_COLUMNS:
             have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
             if have and column not in have:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         for statement in _statements(SCHEMA + FEEDS_SCHEMA):
             conn.execute(statement)
-        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        conn.execute("INSERT INTO meta(key, value) VALUES ('schema', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (SCHEMA_VERSION,))
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0')")
+
+
+def _stored_version(conn: sqlite3.Connection) -> str | None:
+    """The store's schema version, or None for a new file (no meta table, or no schema row yet)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return row[0] if row else None
 
 
 def _statements(script: str) -> list[str]:

@@ -56,6 +56,8 @@ class Store:
             schema.create(self.conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.db_path}: cannot open the database: {exc}") from None
+        except StoreError as exc:  # a schema version this newsrag cannot read
+            raise StoreError(f"{self.db_path}: {exc}") from None
         self._check_model()
 
     @property

@@ -28,6 +28,7 @@ from typing import Any, Callable, Mapping, Sequence
 import click
 
 from index.errors import NewsragError
+from rag.errors import QuestionError
 from rag.progress import ingest_progress
 from rag.settings import RETRIEVERS, Settings, load_settings
 
@@ -83,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:  # usage mistakes: what Click prints, and exit status 2
         exc.show()
         return exc.exit_code
+    except QuestionError as exc:  # bad input on the command line, like a usage error
+        print(f"newsrag: error: {exc}", file=sys.stderr)
+        return 2
     except NewsragError as exc:
         print(f"newsrag: error: {exc}", file=sys.stderr)
         return 1
@@ -224,7 +228,10 @@ def cmd_ask(run: Invocation, question: str, as_json: bool, as_of: str | None, to
     from rag.records import Answer
     from rag.render_text import answer_json, sources_text
 
+    from rag.pipeline import checked_question
+
     settings = run.settings(top_k=top_k, retriever=retriever)
+    checked_question(question, settings.max_question_chars)  # before loading anything
     app = open_app(settings)
     if settings.time_windows and not as_json:
         from rag.timeexpr import resolve_window

@@ -31,5 +31,9 @@ class InputError(NewsragError):
         super().__init__(f"{where}: {problem}")
 
 
+class QuestionError(NewsragError):
+    """A question newsrag will not take: empty, or over the ``max_question_chars`` limit."""
+
+
 class ModelError(NewsragError):
     """A model file is missing, corrupt, or its runtime is not installed."""

@@ -21,11 +21,24 @@ from rag.errors import ModelError
 
 @runtime_checkable
 class Generator(Protocol):
-    """Anything that can stream an assistant reply to a list of chat messages."""
+    """Anything that can stream an assistant reply to a list of chat messages.
+
+    A backend may also offer ``special_tokens() -> frozenset[str]``: the strings its tokenizer
+    reads as control tokens (``<|im_start|>``, ``</s>``, ...), which the prompt builder then
+    neutralises in untrusted text (see ``special_tokens`` below and ``rag.quoting``). One that
+    cannot know them (a remote server) leaves it out: anything shaped like ``<|...|>`` is
+    neutralised anyway.
+    """
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """Yield the reply's text in pieces; ``messages`` are ``{"role": ..., "content": ...}``."""
         ...
+
+
+def special_tokens(generator: Generator) -> frozenset[str]:
+    """The control-token strings ``generator`` names, or none when it has no way to know them."""
+    ask = getattr(generator, "special_tokens", None)
+    return frozenset(ask()) if callable(ask) else frozenset()
 
 
 class LlamaGenerator:
@@ -63,6 +76,7 @@ class LlamaGenerator:
         self.flash_attn = flash_attn
         self._path: Path | None = None
         self._llama: Any = None
+        self._special: frozenset[str] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -86,6 +100,30 @@ class LlamaGenerator:
         """Load the model now rather than on the first question (e.g. to warm up a server)."""
         with self._lock:
             self._ensure_loaded()
+
+    def special_tokens(self) -> frozenset[str]:
+        """Every vocabulary entry llama.cpp matches as one token in the text it is given.
+
+        That is the control tokens (the chat template's, and any other the model was trained
+        with, such as ``<repo_name>``), user-defined ones and the unknown token: llama.cpp's
+        tokenizer splits them out of the prompt before reading the rest as words. Loads the
+        model on first call (a vocabulary walk of a tenth of a second, kept).
+        """
+        with self._lock:
+            if self._special is None:
+                import llama_cpp
+
+                model = self._ensure_loaded()._model
+                kinds = (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+                         | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN)
+                found = set()
+                for token in range(model.n_vocab()):
+                    if model.token_get_attr(token) & kinds:
+                        text = llama_cpp.llama_vocab_get_text(model.vocab, token).decode("utf-8", "replace")
+                        if text.strip():  # a whitespace token is ordinary spacing, not a turn
+                            found.add(text)
+                self._special = frozenset(found)
+            return self._special
 
     def forget_prompt_cache(self) -> None:
         """Drop the evaluated prompt llama.cpp keeps for prefix reuse (for fair timing runs)."""

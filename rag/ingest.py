@@ -5,7 +5,9 @@ the input (what grows is a few hundred bytes per document: the ids in the report
 seen, to catch one id given twice). Each batch is one store transaction, so a killed process
 loses at most the batches in flight, and running the same `add` again skips every document already
 committed (same id and content hash). An edited document replaces its chunks, re-embedding only chunks whose text
-changed. Bad files are reported in the result and never stop the batch. Embedding is a stream of
+changed. Content already stored under another id is a duplicate and skipped, unless this same add
+gives that id new content (contents moved between ids are updates, whichever comes first). Bad
+files are reported in the result and never stop the batch. Embedding is a stream of
 batches that may run elsewhere (rag.ray_embed); writing stays here, in one writer.
 """
 from __future__ import annotations
@@ -74,6 +76,16 @@ def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@dataclass
+class _Batch:
+    """What one ``add`` has seen so far, to tell duplicates from contents moving between ids."""
+
+    ids: dict[str, str] = field(default_factory=dict)  # id -> where it came from
+    hashes: dict[str, str] = field(default_factory=dict)  # content hash -> id queued with it
+    replaced: set[str] = field(default_factory=set)  # stored ids this add gives other content
+    waiting: dict[str, list[tuple[Document, str]]] = field(default_factory=dict)  # stored twin -> skipped
+
+
 @dataclass(frozen=True)
 class Plan:
     """One batch of documents, chunked, with the chunk texts that still need embedding.
@@ -95,17 +107,19 @@ EmbedStream = Callable[[Iterable[Plan]], Iterator[tuple[Plan, np.ndarray]]]
 
 class Ingestor:
     def __init__(self, store: DocumentStore, embedder: Embedder, chunker: Chunker, *, max_bytes: int,
-                 batch_chunks: int = 256, embed_stream: EmbedStream | None = None) -> None:
+                 batch_chunks: int = 256, embed_stream: EmbedStream | None = None,
+                 max_chars: int | None = None) -> None:
         """``embed_stream`` embeds the batches elsewhere (rag.ray_embed); by default here."""
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.max_bytes = max_bytes
+        self.max_chars = max_chars
         self.batch_chunks = batch_chunks
         self.embed_stream = embed_stream or self._embed_here
 
     def add(self, paths: Iterable[Path], progress: ProgressFn | None = None) -> IngestReport:
-        return self.add_documents(load_paths(paths, self.max_bytes), progress)
+        return self.add_documents(load_paths(paths, self.max_bytes, self.max_chars), progress)
 
     def add_documents(self, items: Iterable[Document | InputError],
                       progress: ProgressFn | None = None) -> IngestReport:
@@ -139,14 +153,13 @@ class Ingestor:
         """Load, skip what is stored, and chunk: one plan per ``batch_chunks`` chunks or so."""
         pending: list[tuple[Document, str, bool]] = []
         pending_chunks = 0
-        seen_ids: dict[str, str] = {}
-        seen_hashes: dict[str, str] = {}
+        batch = _Batch()
         for item in items:
             if isinstance(item, InputError):
                 report.errors.append(item)
             else:
                 before = len(pending)
-                pending_chunks += self._consider(item, report, pending, seen_ids, seen_hashes)
+                pending_chunks += self._consider(item, report, pending, batch)
                 queued[0] += len(pending) - before
             if pending_chunks >= self.batch_chunks:
                 yield self._plan(pending)
@@ -155,25 +168,48 @@ class Ingestor:
         if pending:
             yield self._plan(pending)
 
-    def _consider(self, doc: Document, report: IngestReport, pending: list,
-                  seen_ids: dict[str, str], seen_hashes: dict[str, str]) -> int:
+    def _consider(self, doc: Document, report: IngestReport, pending: list, batch: "_Batch") -> int:
         """Queue a document unless it is already stored; returns an estimate of its chunks."""
-        if doc.id in seen_ids:
-            report.errors.append(InputError(doc.source, f"document id {doc.id!r} was already given by {seen_ids[doc.id]}"))
+        if doc.id in batch.ids:
+            report.errors.append(InputError(doc.source, f"document id {doc.id!r} was already given by {batch.ids[doc.id]}"))
             return 0
-        seen_ids[doc.id] = doc.source
+        batch.ids[doc.id] = doc.source
         digest = content_hash(doc)
         old_hash = self.store.content_hash(doc.id)
         if old_hash == digest:
             report.unchanged.append(doc.id)
             return 0
-        twin = seen_hashes.get(digest) or self.store.find_by_hash(digest)
+        if old_hash is not None:
+            # Its stored content is on its way out. (Should this document turn out a duplicate
+            # itself, that content stays, and a copy of it later in this add is stored twice:
+            # a duplicate kept beats an article lost.)
+            batch.replaced.add(doc.id)
+        twin = batch.hashes.get(digest)
+        if twin is None:
+            stored = self.store.find_by_hash(digest)
+            # Not a duplicate of a document this add is giving other content.
+            twin = stored if stored not in batch.replaced else None
+            if twin is not None and twin != doc.id:
+                batch.waiting.setdefault(twin, []).append((doc, digest))
         if twin is not None and twin != doc.id:
             report.duplicates.append((doc.id, twin))
             return 0
-        seen_hashes[digest] = doc.id
-        pending.append((doc, digest, old_hash is not None))
-        return max(1, len(doc.text) // max(1, self.chunker.size - self.chunker.overlap))
+        return self._queue(doc, digest, old_hash is not None, report, pending, batch)
+
+    def _queue(self, doc: Document, digest: str, replaces: bool, report: IngestReport, pending: list,
+               batch: "_Batch") -> int:
+        batch.hashes[digest] = doc.id
+        pending.append((doc, digest, replaces))
+        estimate = max(1, len(doc.text) // max(1, self.chunker.size - self.chunker.overlap))
+        if replaces:
+            # Documents skipped earlier as copies of this one's old content were not copies after all.
+            for waiting, waiting_digest in batch.waiting.pop(doc.id, []):
+                if waiting_digest in batch.hashes:
+                    continue  # a real duplicate within this add
+                report.duplicates.remove((waiting.id, doc.id))
+                estimate += self._queue(waiting, waiting_digest, self.store.content_hash(waiting.id) is not None,
+                                        report, pending, batch)
+        return estimate
 
     def _plan(self, pending: list[tuple[Document, str, bool]]) -> Plan:
         chunks_of, hashes_of, slots_of = [], [], []

@@ -17,8 +17,9 @@ from index.records import Passage
 from rag.abstention import after_generation, before_generation
 from rag.citations import check
 from rag.embedding import Embedder
+from rag.errors import QuestionError
 from rag.evidence import select_evidence
-from rag.generation import Generator
+from rag.generation import Generator, special_tokens
 from rag.prompt import build_messages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
@@ -26,15 +27,28 @@ from rag.retrieval import Retriever
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
 
+def checked_question(question: str, max_chars: int) -> str:
+    """The question without surrounding space; ``QuestionError`` if it is empty or too long."""
+    question = (question or "").strip()
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > max_chars:
+        raise QuestionError(f"the question is {len(question):,} characters long, over the limit of "
+                            f"{max_chars:,} characters (max_question_chars)")
+    return question
+
+
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
-                 min_evidence: float, context_chars: int, model_name: str = "") -> None:
+                 min_evidence: float, context_chars: int, model_name: str = "",
+                 max_question_chars: int = 1000) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.generator = generator
         self.min_evidence = min_evidence
         self.context_chars = context_chars
         self.model_name = model_name
+        self.max_question_chars = max_question_chars
 
     def ask(self, question: str, history: History = (), **options) -> Answer:
         answer = None
@@ -50,9 +64,7 @@ class Pipeline:
 
         ``as_of`` (ISO date) answers about the news as of that day (see `Retriever.retrieve`).
         """
-        question = question.strip()
-        if not question:
-            raise ValueError("the question is empty")
+        question = checked_question(question, self.max_question_chars)
         started = time.perf_counter()
         search_text = question if not history else f"{history[-1][0]} {question}"
         query_vector = self.embedder.embed([search_text])[0]
@@ -69,7 +81,7 @@ class Pipeline:
             return
 
         evidence = select_evidence(search_text, query_vector, passages, self.embedder, self.context_chars)
-        messages = build_messages(question, evidence, history)
+        messages = build_messages(question, evidence, history, special_tokens(self.generator))
         timings["prompt_ready"] = time.perf_counter() - started
         pieces: list[str] = []
         tokens = iter(self.generator.stream(messages))

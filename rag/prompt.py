@@ -1,18 +1,18 @@
 """Build the chat messages for one question: instructions, quoted evidence, the question.
 
-Evidence goes in as quoted data inside <passage> tags, with any tag-like text in it defused, and
-the instructions say that text inside passages is never an instruction. The system message is
+Evidence goes in as quoted data inside <passage> tags, and the instructions say that text inside
+passages is never an instruction. Every untrusted piece (passage text, titles, dates, the
+question, earlier turns) is quoted by rag.quoting first, with the model's special tokens. The system message is
 the same for every question so llama.cpp can reuse its cached prefix. Not here: choosing the
 evidence (rag.evidence) or checking the reply (rag.citations).
 """
 from __future__ import annotations
 
-import re
-from typing import Sequence
+from typing import Collection, Sequence
 
 from rag.abstention import NOT_COVERED
 from rag.evidence import Evidence
-from rag.markers import MARKER
+from rag.quoting import attribute, question_line, quote
 
 SYSTEM = (
     "You answer questions about news articles using only the numbered passages in the user's "
@@ -23,21 +23,20 @@ SYSTEM = (
     "exactly: " + NOT_COVERED
 )
 
-_TAG = re.compile(r"</?\s*passage[^>]*>", re.IGNORECASE)
-
-
-def quote(text: str) -> str:
-    """Passage text made safe to embed: no fake passage tags, no citation-like markers."""
-    return MARKER.sub("", _TAG.sub(" ", text)).strip()
-
 
 def build_messages(question: str, evidence: Sequence[Evidence],
-                   history: Sequence[tuple[str, str]] = ()) -> list[dict[str, str]]:
-    """System message, up to two previous turns (answers without markers), then the question."""
+                   history: Sequence[tuple[str, str]] = (),
+                   special_tokens: Collection[str] = ()) -> list[dict[str, str]]:
+    """System message, up to two previous turns (answers without markers), then the question.
+
+    ``special_tokens`` are the model's control-token strings (``rag.generation.special_tokens``),
+    neutralised wherever untrusted text goes.
+    """
+    special = special_tokens
     messages = [{"role": "system", "content": SYSTEM}]
     for asked, answered in list(history)[-2:]:
-        messages.append({"role": "user", "content": asked})
-        messages.append({"role": "assistant", "content": MARKER.sub("", answered).strip()})
+        messages.append({"role": "user", "content": question_line(asked, special)})
+        messages.append({"role": "assistant", "content": quote(answered, special, withhold=False)})
     blocks = []
     seen: dict[str, int] = {}
     for ev in evidence:
@@ -47,10 +46,10 @@ def build_messages(question: str, evidence: Sequence[Evidence],
             facts.append(f'article="same as {seen[ev.passage.doc_id]}"')
         else:
             seen[ev.passage.doc_id] = ev.number
-            facts.append(f'title="{quote(ev.passage.title)[:160]}"')
+            facts.append(f'title="{attribute(ev.passage.title, special)}"')
             if ev.passage.published:
-                facts.append(f'date="{ev.passage.published[:10]}"')
-        blocks.append(f"<passage {' '.join(facts)}>\n{quote(ev.text)}\n</passage>")
-    content = "\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
+                facts.append(f'date="{attribute(ev.passage.published, special, limit=10)}"')
+        blocks.append(f"<passage {' '.join(facts)}>\n{quote(ev.text, special)}\n</passage>")
+    content = "\n".join(blocks) + f"\n\nQuestion: {question_line(question, special)}"
     messages.append({"role": "user", "content": content})
     return messages

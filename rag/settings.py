@@ -83,6 +83,8 @@ class Settings:
     embed_url: str = ""
     # limits
     max_file_mb: float = 50.0
+    max_text_chars: int = 2_000_000  # text taken from one file (or JSONL line): a long book
+    max_question_chars: int = 1000
     # the web: article pages and feeds
     allow_private_urls: bool = False  # let URLs reach loopback/private addresses (tests, intranets)
     fetch_timeout: float = 10.0  # seconds to connect, and between bytes of a response
@@ -95,6 +97,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""
+    allow_public_host: bool = False  # listen beyond this machine without a login
     upload_max_mb: float = 20.0
 
     @property
@@ -201,15 +204,20 @@ def _validated(s: Settings) -> Settings:
         raise bad("chunk_overlap", "must be >= 0 and smaller than chunk_size")
     if s.retriever not in RETRIEVERS:
         raise bad("retriever", f"must be one of {', '.join(RETRIEVERS)}")
-    for name in ("top_k", "candidates", "embed_batch_size", "rrf_k", "n_ctx", "max_tokens", "context_chars"):
+    for name in ("top_k", "candidates", "embed_batch_size", "rrf_k", "n_ctx", "max_tokens", "context_chars",
+                 "max_text_chars", "max_question_chars"):
         if getattr(s, name) < 1:
             raise bad(name, "must be a positive number")
     if s.candidates < s.top_k:
         raise bad("candidates", f"must be at least top_k ({s.top_k})")
     if not 0 <= s.port <= 65535:
         raise bad("port", "must be between 0 and 65535")
-    if s.auth and ":" not in s.auth:
-        raise bad("auth", "must look like user:password")
+    if s.auth:
+        user, _, password = s.auth.partition(":")
+        if not user.strip() or not password:
+            # Not bad(): the value is a secret, and error messages end up in logs and terminals.
+            raise ConfigError("setting auth: must look like user:password, with a user and a "
+                              "non-empty password (the value given is not shown)")
     for name in ("n_threads", "temperature", "min_evidence"):
         if getattr(s, name) < 0:
             raise bad(name, "must not be negative")

@@ -71,13 +71,14 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
         # A server's vectors are checked against one the (SQLite) store holds before any is used.
         embedder.reference = functools.partial(stored_sample, store)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-    ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024),
+                        max_chars=settings.max_text_chars)
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
                           candidates=settings.candidates, rrf_k=settings.rrf_k, time_windows=settings.time_windows,
                           as_of=AsOfRule(settings.as_of_grace_days, settings.as_of_half_days))
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
-                        model_name=_model_label(settings.model))
+                        model_name=_model_label(settings.model), max_question_chars=settings.max_question_chars)
     fetcher = Fetcher(fetch_policy(settings))
     feeds = FeedStore(store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,

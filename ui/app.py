@@ -16,10 +16,12 @@ feeds in a background thread (rag.feeds.background).
 """
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Iterator
 
 import gradio as gr
 
+from rag.errors import ConfigError
 from rag.loaders.reading import MB
 from rag.settings import Settings
 from rag.wiring import Newsrag
@@ -36,6 +38,8 @@ EXAMPLES = (
 CHAT_WORKERS = 4  # answers in flight at once; the model itself serves one at a time
 QUEUE_MAX = 64  # waiting requests beyond this are refused rather than piling up
 MAX_TOP_K = 10
+# Gradio's own copies of uploads: ours are made at once (ui.uploads), so theirs go within minutes.
+DELETE_CACHE = (600, 600)  # (check every N seconds, delete files older than N seconds)
 
 CSS = """
 #nr-sources .nr-panel { font-size: 0.92rem; padding-top: 2.2em; }  /* clear of the "Sources" label */
@@ -82,7 +86,7 @@ document.addEventListener("click", function (event) {
 def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
     """The chat page over ``app``; launch it with ``demo.launch(**launch_options(settings))``."""
     top_k_default = max(1, min(settings.top_k, MAX_TOP_K))
-    with gr.Blocks(title="newsrag", analytics_enabled=False) as demo:
+    with gr.Blocks(title="newsrag", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         turns = gr.State([])
         session = gr.State(handlers.Session())  # deep-copied per tab by Gradio
         gr.Markdown("## newsrag\nAsk about the news in your corpus. Every answer cites the passages it rests on.")
@@ -101,7 +105,8 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                         )
                         with gr.Row():
                             question = gr.Textbox(show_label=False, placeholder="Ask about the news…", scale=5,
-                                                  lines=1, max_lines=4, elem_id="nr-question", autofocus=True)
+                                                  lines=1, max_lines=4, elem_id="nr-question", autofocus=True,
+                                                  max_length=settings.max_question_chars)
                             ask = gr.Button("Ask", variant="primary", scale=1, elem_id="nr-ask")
                         clear = gr.Button("Clear chat", size="sm", elem_id="nr-clear")
                     with gr.Column(scale=2):
@@ -121,6 +126,11 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                     remove_id = gr.Textbox(label="Remove a document by id", scale=4, elem_id="nr-remove-id")
                     remove = gr.Button("Remove", variant="stop", scale=1, elem_id="nr-remove")
                 removed = gr.HTML(elem_id="nr-removed", js_on_load=None)
+                # Remove only asks; this row does it, for the id it asked about.
+                with gr.Row(visible=False) as confirm_row:
+                    confirm = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="nr-remove-confirm")
+                    cancel = gr.Button("Keep it", size="sm", elem_id="nr-remove-cancel")
+                pending = gr.State("")
                 with gr.Accordion("Feeds and web pages", open=True):
                     with gr.Row():
                         feed_url = gr.Textbox(label="Feed URL (RSS or Atom)", scale=4, elem_id="nr-feed-url")
@@ -168,8 +178,19 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
 
         upload.upload(on_upload, [upload], [report, documents, upload], concurrency_limit=1,
                       concurrency_id="ingest")
-        remove.click(lambda doc_id: (handlers.remove_document(app, doc_id), handlers.documents_html(app), ""),
-                     [remove_id], [removed, documents, remove_id], concurrency_limit=1, concurrency_id="ingest")
+        def on_remove(doc_id: str) -> tuple[Any, ...]:
+            doc = handlers.find_document(app, doc_id)
+            return (handlers.ask_to_remove(app, doc_id), gr.update(visible=doc is not None),
+                    doc.id if doc is not None else "")
+
+        def on_confirm(doc_id: str) -> tuple[Any, ...]:
+            return (handlers.remove_document(app, doc_id), handlers.documents_html(app), "",
+                    gr.update(visible=False), "")
+
+        remove.click(on_remove, [remove_id], [removed, confirm_row, pending])
+        confirm.click(on_confirm, [pending], [removed, documents, remove_id, confirm_row, pending],
+                      concurrency_limit=1, concurrency_id="ingest")
+        cancel.click(lambda: ("", gr.update(visible=False), ""), None, [removed, confirm_row, pending])
         ingest = dict(concurrency_limit=1, concurrency_id="ingest")
         for button, action in ((feed_add, feeds.add_feed), (feed_remove, feeds.remove_feed)):
             button.click(lambda url, act=action: (act(app, url), feeds.feeds_html(app), handlers.documents_html(app)),
@@ -186,8 +207,27 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
     return demo
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (``localhost``, 127.x, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name, or "": it may well resolve to an address others can reach
+
+
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``Blocks.launch``: where to listen, login, limits and looks."""
+    """Keyword arguments for ``Blocks.launch``: where to listen, login, limits and looks.
+
+    Raises ConfigError for a host beyond this machine without ``auth``: anyone who can reach the
+    page may upload and remove documents, so that needs ``allow_public_host`` said explicitly.
+    """
+    if not settings.auth and not settings.allow_public_host and not is_loopback(settings.host):
+        raise ConfigError(
+            f"host {settings.host!r} lets other machines reach the chat, where anyone can upload and "
+            "remove documents: set auth = \"user:password\" (NEWSRAG_AUTH), or allow_public_host = true "
+            "(--allow-public-host) to serve it without a login")
     options: dict[str, Any] = dict(
         server_name=settings.host, server_port=settings.port,
         max_file_size=int(settings.upload_max_mb * MB),
@@ -195,7 +235,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         # System fonts: the default theme would fetch web fonts, and this app runs offline.
         theme=gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                                 font_mono=["ui-monospace", "monospace"]),
-        ssr_mode=False, show_error=True, footer_links=["settings"],
+        ssr_mode=False, show_error=False, footer_links=["settings"],
     )
     if settings.auth:
         user, password = settings.auth.split(":", 1)

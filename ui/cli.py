@@ -17,22 +17,29 @@ from rag.cli import Invocation, pass_invocation, retrieval_options
 from rag.settings import Settings
 
 
-def chat_settings(settings: Settings, host: str | None = None, port: int | None = None) -> Settings:
+def chat_settings(settings: Settings, host: str | None = None, port: int | None = None,
+                  allow_public_host: bool | None = None) -> Settings:
     """The settings with this command's flags applied."""
-    changes = {name: value for name, value in (("host", host), ("port", port)) if value is not None}
+    changes = {name: value for name, value in (("host", host), ("port", port),
+                                               ("allow_public_host", allow_public_host))
+               if value is not None}
     return settings.replace(**changes) if changes else settings
 
 
 @click.command("chat", help="open the chat in your browser (http://127.0.0.1:7860 by default)")
 @click.option("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to your network)")
 @click.option("--port", type=int, help="port to listen on (default 7860)")
+@click.option("--allow-public-host", is_flag=True, default=None,
+              help="serve a non-loopback --host without a login (auth); anyone who reaches it "
+                   "can upload and remove documents")
 @retrieval_options
 @pass_invocation
-def chat(run: Invocation, host: str | None, port: int | None, top_k: int | None, retriever: str | None) -> int:
+def chat(run: Invocation, host: str | None, port: int | None, allow_public_host: bool | None, top_k: int | None,
+         retriever: str | None) -> int:
     from rag import cli
     from ui.app import create_app, launch_options
 
-    settings = chat_settings(run.settings(top_k=top_k, retriever=retriever), host, port)
+    settings = chat_settings(run.settings(top_k=top_k, retriever=retriever), host, port, allow_public_host)
     app = cli.open_app(settings)
     demo = create_app(app, settings)
     threading.Thread(target=_warm_up, args=(app,), name="newsrag-warm-up", daemon=True).start()

@@ -14,15 +14,21 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from index.errors import NewsragError
+from rag.errors import QuestionError
+from rag.ingest import IngestReport
 from rag.loaders.reading import MB
+from rag.pipeline import checked_question
 from rag.progress import ProgressFn
 from rag.records import Answer
 from rag.wiring import Newsrag
 from ui.render_html import (UploadResult, render_answer_html, render_documents_html, render_error,
                             render_question, render_sources_html, render_sources_panel, render_streaming, text)
-from ui.uploads import UploadRejected, store_upload, unique_names, uploads_dir, validate_upload
+from ui.uploads import (UploadRejected, prune_uploads, record_uploads, store_upload, unique_names, uploads_dir,
+                        validate_upload)
 
 log = logging.getLogger(__name__)
+# Anyone who can reach the page sees this; the exception's type and message go to the log only.
+UNEXPECTED = "Something went wrong while answering; the details are in the server log."
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,12 @@ def respond(app: Newsrag, question: str, turns: Sequence[Turn], top_k: int | Non
         yield chat_messages(turns), turns, sources_panel(turns)
         return
     number = turns[-1].number + 1 if turns else 1
+    try:
+        checked_question(question, app.settings.max_question_chars)
+    except QuestionError as exc:
+        turns = [*turns, Turn(number, question, "", render_error(str(exc)), "")]
+        yield chat_messages(turns), turns, sources_panel(turns)
+        return
     shown = chat_messages(turns) + [{"role": "user", "content": render_question(question)}]
     panel = sources_panel(turns)
     yield shown + [{"role": "assistant", "content": render_streaming("")}], turns, panel
@@ -102,7 +114,7 @@ def respond(app: Newsrag, question: str, turns: Sequence[Turn], top_k: int | Non
         if not isinstance(exc, NewsragError):
             log.exception("answering %r failed", question)
         if session.epoch == started_in:
-            message = str(exc) if isinstance(exc, NewsragError) else f"unexpected {type(exc).__name__}: {exc}"
+            message = str(exc) if isinstance(exc, NewsragError) else UNEXPECTED
             turns = [*turns, Turn(number, question, "", render_error(message), "")]
             yield chat_messages(turns), turns, panel
             return
@@ -153,21 +165,65 @@ def add_uploads(app: Newsrag, files: Sequence[str | Path] | None, *, max_mb: flo
         except OSError as exc:
             result.rejected.append((path.name, f"cannot store the upload: {exc.strerror or exc}"))
     if stored:
-        result.report = app.ingestor.add(stored, progress)
+        result.report = _add_each(app, stored, progress, folder)
         wanted = {*result.report.added, *result.report.updated, *result.report.unchanged,
                   *(twin for _, twin in result.report.duplicates)}
         result.documents = {d.id: d for d in app.store.documents() if d.id in wanted}
     return result
 
 
+def _add_each(app: Newsrag, stored: list[Path], progress: ProgressFn | None, folder: Path) -> IngestReport:
+    """Index the stored uploads one file at a time, to know which documents each one produced.
+
+    (A document's ``source`` cannot tell: front matter may set it.) Then every upload none of
+    whose documents is still indexed (it failed, held only duplicates, or was removed) is deleted.
+    """
+    total = IngestReport()
+    produced: dict[str, list[str]] = {}
+    for path in stored:
+        seen = total.documents + len(total.errors)
+        embedded = total.embedded
+        step = (lambda d, c, seen=seen, embedded=embedded: progress(seen + d, embedded + c)) if progress else None
+        part = app.ingestor.add([path], step)
+        for name in ("added", "updated", "unchanged", "duplicates", "errors"):
+            getattr(total, name).extend(getattr(part, name))
+        total.chunks += part.chunks
+        total.embedded += part.embedded
+        total.seconds += part.seconds
+        produced[path.name] = [*part.added, *part.updated, *part.unchanged]
+    record_uploads(folder, produced)
+    prune_uploads(folder, {d.id for d in app.store.documents()})
+    return total
+
+
+NEED_ID = '<p class="nr-error">Give the id of the document to remove (see the list below).</p>'
+
+
 def remove_document(app: Newsrag, doc_id: str) -> str:
     """Remove one document by id; the answer is a short HTML status line."""
     doc_id = (doc_id or "").strip()
     if not doc_id:
-        return '<p class="nr-error">Give the id of the document to remove (see the list below).</p>'
+        return NEED_ID
     if app.ingestor.remove(doc_id):
+        prune_uploads(uploads_dir(app.settings.data_dir), {d.id for d in app.store.documents()})
         return f'<p class="nr-ok">Removed <code>{text(doc_id)}</code>.</p>'
     return f'<p class="nr-error">No document with id <code>{text(doc_id)}</code>.</p>'
+
+
+def find_document(app: Newsrag, doc_id: str):
+    """The indexed document with this id (surrounding space ignored), or None."""
+    doc_id = (doc_id or "").strip()
+    return next((d for d in app.store.documents() if d.id == doc_id), None)
+
+
+def ask_to_remove(app: Newsrag, doc_id: str) -> str:
+    """The question the Remove button asks before anything is removed (an HTML status line)."""
+    doc_id = (doc_id or "").strip()
+    doc = find_document(app, doc_id)
+    if doc is None:
+        return f'<p class="nr-error">No document with id <code>{text(doc_id)}</code>.</p>' if doc_id else NEED_ID
+    return (f'<p class="nr-confirm">Remove <code>{text(doc.id)}</code> “{text(doc.title)}” '
+            f"({doc.chunks} chunks) from the index? This cannot be undone.</p>")
 
 
 def documents_html(app: Newsrag) -> str:

@@ -6,14 +6,23 @@ then checked for an allowed suffix (the formats ``newsrag add`` reads) and the u
 before anything is copied. Files land in ``<data_dir>/uploads/`` under that safe name, written to
 a temporary file and renamed over the target (index.atomic), so a symlink planted under the name
 is replaced rather than followed. An upload with the name of an earlier one replaces it, as
-re-adding an edited file does. Not here: reading or indexing the files (rag.loaders, rag.ingest).
+re-adding an edited file does.
+
+A manifest (``.manifest.json`` in that folder) records which document ids each upload produced;
+``prune_uploads`` deletes the uploads none of whose documents is still indexed (it failed to
+parse, held only duplicates, or its documents were removed), so the folder does not keep what
+the index no longer has. Files it has no record of (from an older newsrag) are left alone.
+Not here: reading or indexing the files (rag.loaders, rag.ingest).
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import unicodedata
 from pathlib import Path, PurePath
+from typing import Collection, Mapping
 
 from index.atomic import atomic_file
 from rag.loaders import SUPPORTED_SUFFIXES
@@ -23,6 +32,7 @@ ALLOWED_SUFFIXES: tuple[str, ...] = SUPPORTED_SUFFIXES
 MAX_NAME = 120  # characters; long enough for real titles, short of any file system's limit
 _SPACES = re.compile(r"\s+")
 _COPY_BUFFER = 1024 * 1024
+MANIFEST = ".manifest.json"
 
 
 class UploadRejected(ValueError):
@@ -94,3 +104,40 @@ def unique_names(names: list[str]) -> list[str]:
         out.append(candidate)
     return out
 
+
+
+def record_uploads(folder: Path, produced: Mapping[str, Collection[str]]) -> None:
+    """Note which document ids each stored upload (by file name) produced, replacing older notes."""
+    manifest = _read_manifest(folder)
+    manifest.update({name: sorted(ids) for name, ids in produced.items()})
+    _write_manifest(folder, manifest)
+
+
+def prune_uploads(folder: Path, indexed_ids: Collection[str]) -> list[str]:
+    """Delete recorded uploads none of whose documents is in ``indexed_ids``; return their names."""
+    manifest = _read_manifest(folder)
+    live = set(indexed_ids)
+    gone = [name for name, ids in manifest.items() if not live.intersection(ids)]
+    for name in gone:
+        # The manifest is ours, but its names are checked like any other before touching a file.
+        if safe_basename(name) == name and name != MANIFEST:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(folder / name)
+        del manifest[name]
+    if gone:
+        _write_manifest(folder, manifest)
+    return gone
+
+
+def _read_manifest(folder: Path) -> dict[str, list[str]]:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}  # none yet, or damaged: forgetting it only keeps files longer
+    return {str(k): [str(i) for i in v] for k, v in data.items() if isinstance(v, list)} if isinstance(data, dict) else {}
+
+
+def _write_manifest(folder: Path, manifest: dict[str, list[str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_file(folder / MANIFEST, prefix=".manifest-", suffix=".part") as out:
+        out.write(json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8"))

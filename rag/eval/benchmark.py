@@ -37,6 +37,9 @@ ANSWER_KEYS = ("naive", "dates", "corpus", "chunk_size", "chunk_overlap", "embed
                "max_tokens", "temperature", "context_chars", "time_windows", "as_of_grace_days",
                "as_of_half_days")
 _STAMP = "eval_corpus_stamp"
+# Pruning after a read that found under this share of the indexed articles is taken for a broken
+# or wrong file, not a smaller corpus: re-embedding what it would drop takes hours.
+PRUNE_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,16 @@ def index_corpus(app: Any, corpus: Path, progress: bool) -> tuple[str, ...]:
     with ingest_progress(f"indexing {corpus.name}", enabled=progress) as update:
         report = app.ingestor.add([corpus], update)
     seen = set(report.added) | set(report.updated) | set(report.unchanged) | {a for a, _ in report.duplicates}
+    indexed = app.store.documents()
+    gone = [doc.id for doc in indexed if doc.id not in seen]
+    if not seen or (gone and len(seen) < PRUNE_FLOOR * len(indexed)):
+        first = f"; first: {report.errors[0]}" if report.errors else ""
+        raise InputError(corpus, f"only {len(seen):,} articles read ({len(report.errors):,} errors{first}) where "
+                                 f"the index holds {len(indexed):,}: not removing the other {len(gone):,}. "
+                                 f"Fix the file, or delete {app.settings.data_dir} to index it from scratch")
     # The folder belongs to this corpus alone, so anything else in it was deleted from the file.
-    for doc in app.store.documents():
-        if doc.id not in seen:
-            app.ingestor.remove(doc.id)
+    for doc_id in gone:
+        app.ingestor.remove(doc_id)
     app.store.set_meta(_STAMP, stamp)
     return tuple(str(e) for e in report.errors)
 

@@ -5,18 +5,20 @@ retrieval over 1000/150 recursive chunks by default; see rag.eval.benchmark) go 
 plain "answer from the passages and cite them" prompt, and the reply is taken as written. There
 is no evidence selection, no abstention threshold and no citation repair: markers are only read
 back (a marker naming no passage is ignored) and each citation's span is its whole passage.
-It reuses the app's retriever and generator, so only the method differs from a normal run.
+It reuses the app's retriever and generator, so only the method differs from a normal run. The
+model's special tokens are still neutralised (rag.quoting): that is safety, not method.
 """
 from __future__ import annotations
 
 import re
 import time
-from typing import Iterator
+from typing import Collection, Iterator
 
 from index.records import Passage
 from rag.abstention import model_declined
-from rag.generation import Generator
+from rag.generation import Generator, special_tokens
 from rag.markers import MARKER, marker_numbers
+from rag.quoting import neutralise_tokens
 from rag.records import Answer, AnswerSentence, Citation
 from rag.retrieval import Retriever
 from rag.text import sentence_spans
@@ -42,7 +44,7 @@ class NaivePipeline:
         passages = self.retriever.retrieve(question, top_k=self.top_k, mode=self.mode)
         timings = {"retrieval": time.perf_counter() - started}
         pieces: list[str] = []
-        for piece in self.generator.stream(messages(question, passages)):
+        for piece in self.generator.stream(messages(question, passages, special_tokens(self.generator))):
             if not pieces:
                 timings["first_token"] = time.perf_counter() - started
             pieces.append(piece)
@@ -55,9 +57,10 @@ class NaivePipeline:
                      timings, len(pieces), self.model_name)
 
 
-def messages(question: str, passages: list[Passage]) -> list[dict[str, str]]:
+def messages(question: str, passages: list[Passage], special: Collection[str] = ()) -> list[dict[str, str]]:
     blocks = [f"[{n}] {p.title}\n{p.text}" for n, p in enumerate(passages, start=1)]
     user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
+    user = neutralise_tokens(user, special)
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 

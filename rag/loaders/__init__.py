@@ -23,7 +23,7 @@ from rag.loaders.text import load_text
 
 __all__ = ["MB", "SUPPORTED_SUFFIXES", "load_paths"]
 
-_SINGLE: dict[str, Callable[[Path, int], Document]] = {
+_SINGLE: dict[str, Callable[..., Document]] = {
     ".txt": load_text,
     ".md": load_text,
     ".html": load_html,
@@ -33,13 +33,15 @@ _SINGLE: dict[str, Callable[[Path, int], Document]] = {
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted([*_SINGLE, ".jsonl"]))
 
 
-def load_paths(paths: Iterable[Path], max_bytes: int) -> Iterator[Document | InputError]:
+def load_paths(paths: Iterable[Path], max_bytes: int, max_chars: int | None = None) -> Iterator[Document | InputError]:
     """Yield a ``Document`` or an ``InputError`` for each article found under ``paths``.
 
     Folders are walked recursively in name order, skipping hidden entries and files whose
     extension is not in ``SUPPORTED_SUFFIXES``; a file named explicitly must be supported.
     A file reached twice (named and inside a named folder) is read once. ``max_bytes`` limits
     each file, and each line of a JSONL file (those are streamed, so not the whole file).
+    ``max_chars`` limits the text taken from each file or JSONL line: a compressed PDF can hold
+    far more text than its size suggests, and reading stops once the limit is passed.
     """
     if max_bytes < 1:
         raise ValueError(f"max_bytes must be positive, got {max_bytes}")
@@ -65,16 +67,16 @@ def load_paths(paths: Iterable[Path], max_bytes: int) -> Iterator[Document | Inp
             if key in seen:
                 continue
             seen.add(key)
-            yield from _load_file(item, max_bytes)
+            yield from _load_file(item, max_bytes, max_chars)
 
 
-def _load_file(path: Path, max_bytes: int) -> Iterator[Document | InputError]:
+def _load_file(path: Path, max_bytes: int, max_chars: int | None) -> Iterator[Document | InputError]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from load_jsonl(path, max_bytes)
+        yield from load_jsonl(path, max_bytes, max_chars)
         return
     try:
-        yield _SINGLE[suffix](path, max_bytes)
+        yield _SINGLE[suffix](path, max_bytes, max_chars)
     except InputError as err:
         yield err
 

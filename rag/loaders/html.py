@@ -15,7 +15,7 @@ from typing import Any
 from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, parse_published, slugify, title_from_text
-from rag.loaders.reading import check_not_binary, decode_utf8, read_bytes
+from rag.loaders.reading import check_not_binary, check_text_length, decode_utf8, read_bytes
 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HAS_ROOT = re.compile(r"<(?:html|body)[\s>]", re.IGNORECASE)
@@ -25,7 +25,7 @@ _SNIFF_BYTES = 4096
 _MARKUP_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-def load_html(path: Path, max_bytes: int) -> Document:
+def load_html(path: Path, max_bytes: int, max_chars: int | None = None) -> Document:
     """Extract one saved page as a ``Document``; raise ``InputError`` if it has no article text."""
     data = read_bytes(path, max_bytes)
     return parse_html(str(path), data, slugify(path.stem), humanise(path.stem))
@@ -45,6 +45,7 @@ def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
 
     extracted = _extract(source, markup)
     text = normalise_text(extracted.text or "") if extracted is not None else ""
+    check_text_length(path, text, max_chars)
     if not text:
         raise InputError(source, "no article text could be extracted from this page")
 

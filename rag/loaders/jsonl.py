@@ -1,7 +1,10 @@
 """Load ``.jsonl`` files: one article per line, as a JSON object.
 
 Each line holds ``text`` (required, a non-empty string) and optionally ``id``, ``title``,
-``url`` and ``published`` (strings or null; an integer ``id`` is accepted too). Other keys are
+``url`` and ``published`` (strings or null; an integer ``id`` is accepted too). A row without an
+id gets ``<file-stem>-<hash>``, the hash of its URL when it has one, else of its text: stable
+when lines are inserted, removed or reordered (a line number would hand one article's id to
+another), and with a URL stable across edits of the text too. Other keys are
 ignored. The file is streamed line by line so memory stays flat however big it is: the size limit
 applies to each line, not to the file. A bad line yields an ``InputError`` for that line and the
 rest still load. Duplicate ids across lines are left to the caller, which sees the whole batch.
@@ -9,6 +12,7 @@ rest still load. Duplicate ids across lines are left to the caller, which sees t
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
@@ -16,14 +20,14 @@ from typing import IO, Any, Callable, Iterator
 from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, first_line, normalise_text, parse_published, slugify
-from rag.loaders.reading import check_not_binary, check_regular_file, decode_utf8, too_big
+from rag.loaders.reading import check_not_binary, check_regular_file, check_text_length, decode_utf8, too_big
 
 TITLE_CHARS = 120
 _SNIFF_BYTES = 8192
 _SKIP_CHUNK = 1 << 20
 
 
-def load_jsonl(path: Path, max_bytes: int) -> Iterator[Document | InputError]:
+def load_jsonl(path: Path, max_bytes: int, max_chars: int | None = None) -> Iterator[Document | InputError]:
     """Yield a ``Document`` per good line and an ``InputError`` per bad line (or bad file)."""
     try:
         check_regular_file(path)
@@ -69,7 +73,7 @@ def load_jsonl(path: Path, max_bytes: int) -> Iterator[Document | InputError]:
                 continue  # blank lines (and a trailing newline) are allowed
             found_any = True
             try:
-                yield _document(path, raw, line_no, stem_slug)
+                yield _document(path, raw, line_no, stem_slug, max_chars)
             except InputError as err:
                 yield err
         if not found_any:
@@ -86,7 +90,7 @@ def _skip_rest_of_line(f: IO[bytes]) -> int:
             return skipped
 
 
-def _document(path: Path, raw: bytes, line_no: int, stem_slug: str) -> Document:
+def _document(path: Path, raw: bytes, line_no: int, stem_slug: str, max_chars: int | None = None) -> Document:
     """One non-blank line as a ``Document``; raise ``InputError`` (with the line) if it is bad."""
 
     def bad(problem: str) -> InputError:
@@ -109,16 +113,16 @@ def _document(path: Path, raw: bytes, line_no: int, stem_slug: str) -> Document:
         raise bad("missing required field 'text'")
     if not isinstance(text, str):
         raise bad(f"'text' must be a string, got {_kind(text)}")
-    text = normalise_text(text)
+    text = check_text_length(path, normalise_text(text), max_chars, line=line_no)
     if not text:
         raise bad("'text' is empty")
 
     raw_id = obj.get("id")
     if isinstance(raw_id, int) and not isinstance(raw_id, bool):
         raw_id = str(raw_id)  # numeric ids are common in exported datasets
-    doc_id = clean_line(_optional_str(bad, "id", raw_id)) or f"{stem_slug}-{line_no}"
     title = clean_line(_optional_str(bad, "title", obj.get("title"))) or first_line(text, TITLE_CHARS)
     url = clean_line(_optional_str(bad, "url", obj.get("url"))) or None
+    doc_id = clean_line(_optional_str(bad, "id", raw_id)) or _default_id(stem_slug, url, text)
     published = _optional_str(bad, "published", obj.get("published")).strip() or None
     if published is not None:
         try:
@@ -126,6 +130,11 @@ def _document(path: Path, raw: bytes, line_no: int, stem_slug: str) -> Document:
         except ValueError as exc:
             raise bad(f"'published': {exc}") from None
     return Document(id=doc_id, title=title, text=text, source=f"{path}:{line_no}", url=url, published=published)
+
+
+def _default_id(stem_slug: str, url: str | None, text: str) -> str:
+    named_by = f"url:{url}" if url else f"text:{text}"
+    return f"{stem_slug}-{hashlib.sha256(named_by.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
 
 
 def _optional_str(bad: Callable[[str], InputError], key: str, value: Any) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, slugify, title_from_text
-from rag.loaders.reading import read_bytes
+from rag.loaders.reading import check_text_length, read_bytes, too_long
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _HEADER_WINDOW = 1024  # the PDF spec lets junk precede "%PDF-" within the first KB
 
 
-def load_pdf(path: Path, max_bytes: int) -> Document:
+def load_pdf(path: Path, max_bytes: int, max_chars: int | None = None) -> Document:
     """Read one PDF as a ``Document``; raise ``InputError`` if it has no readable text."""
     data = read_bytes(path, max_bytes)
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
@@ -38,7 +38,7 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _open_encrypted(reader):
             raise InputError(path, "PDF is password-protected: save an unprotected copy")
-        pages, failed = _page_texts(reader)
+        pages, failed = _page_texts(path, reader, max_chars)
         meta_title = _metadata_title(reader)
     except InputError:
         raise
@@ -48,7 +48,7 @@ def load_pdf(path: Path, max_bytes: int) -> Document:
         raise InputError(path, f"cannot read the PDF: {type(exc).__name__}: {clean_line(str(exc))[:200]}") from None
 
     # Each page is normalised on its own so page breaks are exactly one blank line.
-    text = "\n\n".join(filter(None, (normalise_text(page) for page in pages)))
+    text = check_text_length(path, "\n\n".join(filter(None, (normalise_text(page) for page in pages))), max_chars)
     if not text:
         why = f"{failed} of {failed + len(pages)} pages failed to parse" if failed else "a scanned PDF needs OCR first"
         raise InputError(path, f"PDF has no extractable text ({why})")
@@ -69,15 +69,24 @@ def _open_encrypted(reader: PdfReader) -> bool:
         return False
 
 
-def _page_texts(reader: PdfReader) -> tuple[list[str], int]:
-    """Text of each page that parses; a damaged page is skipped rather than losing the file."""
+def _page_texts(path: Path, reader: PdfReader, max_chars: int | None) -> tuple[list[str], int]:
+    """Text of each page that parses; a damaged page is skipped rather than losing the file.
+
+    Stops with ``too_long`` as soon as the pages read hold more than ``max_chars`` characters:
+    pages may share one compressed stream, so a few KB of PDF can extract to millions.
+    """
     texts: list[str] = []
-    failed = 0
-    for page in reader.pages:
+    failed = total = 0
+    count = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
         try:
             texts.append(page.extract_text() or "")
         except Exception:
             failed += 1
+            continue
+        total += len(texts[-1])
+        if max_chars is not None and total > max_chars:
+            raise too_long(path, max_chars, where=f" by page {number} of {count}")
     return texts, failed
 
 

@@ -33,6 +33,19 @@ def too_big(path: str | Path, size: int, limit: int, *, what: str = "file", line
     return InputError(path, f"{what} is {shown}, over the {shown_limit.removesuffix('s')} limit", line=line)
 
 
+def too_long(path: str | Path, limit: int, *, line: int | None = None, where: str = "") -> InputError:
+    """``text is over the 2,000,000-character limit (max_text_chars)``, optionally saying where."""
+    return InputError(path, f"text is over the {limit:,}-character limit (max_text_chars){where}: "
+                            "split the file, or raise the limit", line=line)
+
+
+def check_text_length(path: str | Path, text: str, limit: int | None, *, line: int | None = None) -> str:
+    """``text``, or ``too_long`` when it has more than ``limit`` characters (None: no limit)."""
+    if limit is not None and len(text) > limit:
+        raise too_long(path, limit, line=line)
+    return text
+
+
 def check_regular_file(path: Path) -> int:
     """Return the file's size; refuse folders, FIFOs and devices.
 

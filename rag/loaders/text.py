@@ -14,7 +14,7 @@ from pathlib import Path
 from index.records import Document
 from rag.errors import InputError
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, parse_published, slugify, title_from_text
-from rag.loaders.reading import read_utf8
+from rag.loaders.reading import check_text_length, read_utf8
 
 _FENCE = "---"
 _CLOSERS = ("---", "...")  # YAML allows "..." to end a document
@@ -22,11 +22,11 @@ _KEY_VALUE = re.compile(r"([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?\s*")
 _KEYS = ("id", "title", "url", "source", "date", "published")
 
 
-def load_text(path: Path, max_bytes: int) -> Document:
+def load_text(path: Path, max_bytes: int, max_chars: int | None = None) -> Document:
     """Read one text or markdown file as a ``Document``; raise ``InputError`` if it cannot be."""
     raw = read_utf8(path, max_bytes).replace("\r\n", "\n")
     meta, lines_used, body = _split_front_matter(path, raw)
-    text = normalise_text(body)
+    text = check_text_length(path, normalise_text(body), max_chars)
     if not text:
         problem = "file has no text after its front matter" if lines_used else "file is empty"
         raise InputError(path, problem)

@@ -4,6 +4,7 @@ import sqlite3
 import pytest
 
 from index import schema
+from index.errors import StoreError
 
 
 class LockedAtFirst:
@@ -58,3 +59,73 @@ def test_processes_opening_a_new_store_together_all_succeed(tmp_path):
         for p in procs:
             p.join(timeout=60)
     assert set(outcomes) == {"ok"}
+
+
+# -- issue 12, finding 9: the schema version is read on open ---------------------------------------
+
+def _version(conn) -> str:
+    return conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+
+
+def test_the_schema_version_is_checked_on_open_and_a_newer_store_is_refused(tmp_path):
+    conn = schema.connect(str(tmp_path / "db"))
+    schema.create(conn)
+    schema.create(conn)  # a store at this version opens again
+    assert _version(conn) == schema.SCHEMA_VERSION == "1"
+    conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema'")
+    conn.execute("DROP INDEX chunks_by_doc")
+    with pytest.raises(StoreError) as info:
+        schema.create(conn)
+    assert "schema version 7" in str(info.value) and "version 1" in str(info.value)
+    # Refused before touching it: the newer store's layout is its own business.
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'chunks_by_doc'").fetchone() is None
+    conn.execute("UPDATE meta SET value = 'x2' WHERE key = 'schema'")
+    with pytest.raises(StoreError, match="'x2'"):
+        schema.create(conn)
+
+
+def test_an_older_store_is_migrated_forward_step_by_step(tmp_path, monkeypatch):
+    conn = schema.connect(str(tmp_path / "db"))
+    schema.create(conn)  # a version-1 store
+    conn.execute("INSERT INTO meta(key, value) VALUES ('steps', '')")
+    steps = {1: "ALTER TABLE documents ADD COLUMN lang TEXT", 2: "CREATE TABLE feeds (url TEXT)"}
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", "3")
+    monkeypatch.setattr(schema, "MIGRATIONS", {
+        v: (lambda c, v=v: (c.execute(steps[v]), c.execute("UPDATE meta SET value = value || ? WHERE key = 'steps'",
+                                                             (str(v),))))
+        for v in steps})
+    schema.create(conn)
+    assert _version(conn) == "3"
+    assert conn.execute("SELECT value FROM meta WHERE key = 'steps'").fetchone()[0] == "12"
+    assert "lang" in [row[1] for row in conn.execute("PRAGMA table_info(documents)")]
+    schema.create(conn)  # nothing more to do
+    assert conn.execute("SELECT value FROM meta WHERE key = 'steps'").fetchone()[0] == "12"
+
+
+def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    conn = schema.connect(str(tmp_path / "db"))
+    schema.create(conn)
+
+    def broken(c):
+        c.execute("CREATE TABLE half (x)")
+        raise sqlite3.OperationalError("disk full")
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", "2")
+    monkeypatch.setattr(schema, "MIGRATIONS", {1: broken})
+    with pytest.raises(sqlite3.OperationalError):
+        schema.create(conn)
+    assert _version(conn) == "1"
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
+
+
+def test_a_store_from_a_newer_newsrag_names_its_file(tmp_path):
+    from index.store import Store
+
+    Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8).close()
+    conn = sqlite3.connect(tmp_path / "newsrag.db")
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError) as info:
+        Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
+    assert "newsrag.db" in str(info.value) and "version 2" in str(info.value)

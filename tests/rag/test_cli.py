@@ -125,3 +125,18 @@ def test_feed_commands_subscribe_sync_list_and_remove(env, capsys, monkeypatch, 
 def test_ask_says_which_window_a_time_question_searched(env, capsys):
     code, out, err = run(capsys, "ask", "Which firms pooled chip R&D this week?", "--as-of", "2025-05-02")
     assert code == 0 and "searching articles published 2025-04-26 to 2025-05-04, for “this week”" in err
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_ask_with_an_empty_question_is_a_one_line_error(env, capsys, question):
+    """Issue 12, finding 8: exit 2 and one line on stderr, not a traceback."""
+    code, out, err = run(capsys, "ask", question)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "question is empty" in err and "Traceback" not in err
+
+
+def test_ask_refuses_an_over_long_question(env, capsys, monkeypatch):
+    """Issue 12, finding 12: the question length limit holds on the command line too."""
+    monkeypatch.setenv("NEWSRAG_MAX_QUESTION_CHARS", "40")
+    code, out, err = run(capsys, "ask", "Which firms " + "really " * 10 + "pool chip R&D?")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "40 characters" in err

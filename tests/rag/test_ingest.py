@@ -86,3 +86,32 @@ def test_shipped_corpus_is_indexed_once(settings, tmp_path):
     assert app.index_shipped_corpus().added == ["seed"]
     app.ingestor.remove("seed")
     assert app.index_shipped_corpus() is None  # a user's removal is respected
+
+
+def test_a_batch_does_not_call_duplicates_the_documents_it_replaces(make_app, tmp_path):
+    """Issue 12, finding 5: contents moved between ids in one add are updates, in either order."""
+    app = make_app()
+    a, b, c = article(1), article(2), article(3)
+    app.ingestor.add([write_jsonl(tmp_path / "c.jsonl", [a, b, c])])
+    # a1 now holds b's old text and a2 a's (a rotation of contents across ids), c3 unchanged.
+    moved = [dict(b, id="a1"), dict(a, id="a2"), c]
+    report = app.ingestor.add([write_jsonl(tmp_path / "c.jsonl", moved)])
+    assert report.duplicates == [] and sorted(report.updated) == ["a1", "a2"] and report.unchanged == ["a3"]
+    stored = {d.id: d.content_hash for d in app.store.documents()}
+    assert len(set(stored.values())) == 3
+    for doc_id, row in (("a1", b), ("a2", a)):
+        (passage,) = [p for p in app.retriever.retrieve(row["text"][:60], top_k=1, mode="keyword")]
+        assert passage.doc_id == doc_id
+    # A real duplicate of a document this batch leaves alone is still one.
+    report = app.ingestor.add([write_jsonl(tmp_path / "d.jsonl", [dict(c, id="copy-of-a3")])])
+    assert report.duplicates == [("copy-of-a3", "a3")]
+
+
+def test_reordered_jsonl_without_ids_is_unchanged(make_app, tmp_path):
+    """Issue 12, finding 5: inserting a line at the top re-adds nothing and drops nothing."""
+    app = make_app()
+    rows = [{k: v for k, v in article(i).items() if k not in ("id", "url")} for i in range(4)]
+    app.ingestor.add([write_jsonl(tmp_path / "c.jsonl", rows)])
+    report = app.ingestor.add([write_jsonl(tmp_path / "c.jsonl", [article(9), *rows])])
+    assert report.added == ["a9"] and len(report.unchanged) == 4 and report.duplicates == []
+    assert app.store.counts()[0] == 5

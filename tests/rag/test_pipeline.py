@@ -3,7 +3,8 @@ import json
 import pytest
 
 from rag.abstention import NO_ANSWER, NOT_COVERED
-from rag.prompt import SYSTEM, build_messages, quote
+from rag.prompt import SYSTEM, build_messages
+from rag.quoting import quote
 from rag.records import Answer
 
 SEED = ("Major Chinese companies, including Huawei, Alibaba Cloud, Baidu and Tencent, are pooling R&D "
@@ -103,3 +104,17 @@ def test_a_reply_that_only_repeats_a_heading_is_an_abstention(make_app, tmp_path
     app.ingestor.add([path])
     answer = app.pipeline.ask("What is the port outlook concern at inland terminals?")
     assert answer.abstained and answer.text == HEADING_ONLY and answer.citations == ()
+
+
+def test_the_pipeline_refuses_an_over_long_or_empty_question(make_app, corpus):
+    """Issue 12, findings 8 and 12: checked at the pipeline boundary, with the limit named."""
+    from rag.errors import QuestionError
+
+    app = make_app("Huawei [1].", max_question_chars=30)
+    app.ingestor.add([corpus])
+    with pytest.raises(QuestionError, match="30 characters"):
+        app.pipeline.ask("x" * 31)
+    with pytest.raises(QuestionError, match="empty"):
+        app.pipeline.ask("  ")
+    assert app.pipeline.generator.seen == []
+    assert app.pipeline.ask(" " + "x" * 30 + " ").question == "x" * 30  # the limit itself is allowed

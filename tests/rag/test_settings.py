@@ -37,7 +37,7 @@ def test_config_file_in_data_dir_is_found(tmp_path: Path):
         ({"NEWSRAG_RETRIEVER": "magic"}, "'magic'"),
         ({"NEWSRAG_CHUNK_OVERLAP": "5000"}, "5000"),
         ({"NEWSRAG_NO_SUCH_THING": "1"}, "NEWSRAG_NO_SUCH_THING"),
-        ({"NEWSRAG_AUTH": "nopassword"}, "nopassword"),
+        ({"NEWSRAG_AUTH": "nopassword"}, "user:password"),
         ({"NEWSRAG_FLASH_ATTN": "maybe"}, "'maybe'"),
         ({"NEWSRAG_STORE": "mysql://db/news"}, "'mysql://db/news'"),
     ],
@@ -65,3 +65,20 @@ def test_feed_intervals_are_parsed_and_validated():
             parse_interval(bad)
     with pytest.raises(ConfigError, match="feed_interval='often'"):
         load_settings({"NEWSRAG_FEED_INTERVAL": "often"})
+
+
+@pytest.mark.parametrize("auth", ["nopassword", "ann:", ":secret", ":"])
+def test_a_malformed_or_empty_auth_is_refused_without_echoing_it(tmp_path: Path, auth):
+    """Issue 12, finding 3: an empty password is no login, and the error shows no secret."""
+    with pytest.raises(ConfigError) as info:
+        load_settings({"NEWSRAG_DATA_DIR": str(tmp_path), "NEWSRAG_AUTH": auth})
+    message = str(info.value)
+    assert "auth" in message and "user:password" in message
+    for secret in ("nopassword", "ann", "secret"):
+        assert secret not in message
+
+
+def test_the_question_length_limit_is_a_setting(tmp_path: Path):
+    assert load_settings({"NEWSRAG_DATA_DIR": str(tmp_path)}).max_question_chars == 1000
+    with pytest.raises(ConfigError):
+        load_settings({"NEWSRAG_DATA_DIR": str(tmp_path), "NEWSRAG_MAX_QUESTION_CHARS": "0"})

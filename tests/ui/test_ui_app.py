@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from rag import cli
+from rag.errors import ConfigError
 from ui.app import CHAT_WORKERS, EXAMPLES, create_app, launch_options
 from ui.cli import chat, chat_settings
 
@@ -42,6 +43,58 @@ def test_launch_options(settings) -> None:
     with_login = launch_options(settings.replace(auth="ann:pass:word", host="0.0.0.0", port=9000))
     assert with_login["auth"] == ("ann", "pass:word")
     assert with_login["server_name"] == "0.0.0.0" and with_login["server_port"] == 9000
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "example.org", ""])
+def test_a_public_host_without_auth_is_refused(settings, host) -> None:
+    """Issue 12, finding 3: anyone on the network could upload and remove documents."""
+    with pytest.raises(ConfigError) as info:
+        launch_options(settings.replace(host=host))
+    assert "auth" in str(info.value) and "allow_public_host" in str(info.value)
+    assert launch_options(settings.replace(host=host, allow_public_host=True))["server_name"] == host
+    assert launch_options(settings.replace(host=host, auth="ann:secret"))["auth"] == ("ann", "secret")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_a_loopback_host_needs_no_auth(settings, host) -> None:
+    assert launch_options(settings.replace(host=host))["server_name"] == host
+
+
+def test_chat_allow_public_host_flag(settings) -> None:
+    args = cli.build_parser().parse_args(["chat", "--host", "0.0.0.0", "--allow-public-host"])
+    changed = chat_settings(args, settings)
+    assert changed.allow_public_host is True and launch_options(changed)["server_name"] == "0.0.0.0"
+    assert chat_settings(cli.build_parser().parse_args(["chat"]), settings).allow_public_host is False
+
+
+def test_unexpected_errors_are_not_shown_to_clients(settings) -> None:
+    """Issue 12, finding 7: Gradio must not send exception types and messages to the browser."""
+    assert launch_options(settings)["show_error"] is False
+
+
+def test_uploads_leave_no_copies_in_gradios_cache(make_app, settings) -> None:
+    """Issue 12, finding 6: Gradio's own upload copies are deleted (newsrag keeps its own)."""
+    frequency, age = create_app(make_app("x"), settings).delete_cache
+    assert 0 < frequency <= 3600 and 0 < age <= 3600
+
+
+def bound(demo, elem_id: str):
+    """The Python function a component's click runs."""
+    block = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id)
+    return next(fn.fn for fn in demo.fns.values() if any(t[0] == block._id for t in fn.targets))
+
+
+def test_the_remove_button_asks_and_the_confirm_button_removes(make_app, settings, tmp_path: Path) -> None:
+    """Issue 12, finding 10: one click on Remove removes nothing."""
+    app = make_app("x")
+    (tmp_path / "a.md").write_text("# Tides\n\nThe tide rose early today at the harbour.\n")
+    app.ingestor.add([tmp_path / "a.md"])
+    demo = create_app(app, settings)
+    asked = bound(demo, "nr-remove")("a")
+    assert [d.id for d in app.store.documents()] == ["a"]
+    assert any("Remove <code>a</code>" in str(value) for value in asked)
+    bound(demo, "nr-remove-confirm")("a")
+    assert app.store.documents() == []
 
 
 def test_chat_command_is_registered_and_applies_its_flags(settings) -> None:

@@ -191,8 +191,14 @@ def test_uploaded_article_is_answered_with_a_citation(open_page, tmp_path: Path)
         page.get_by_role("tab", name="Documents").click()
         page.fill("#nr-remove-id textarea", "lisbon-trams")
         page.click("#nr-remove")
+        # Issue 12, finding 10: Remove asks first, and removes only when confirmed.
+        page.locator("#nr-removed").filter(has_text="Remove lisbon-trams").wait_for()
+        assert "Lisbon tram museum to reopen" in page.locator("#nr-documents").inner_text()
+        page.click("#nr-remove-confirm")
         page.locator("#nr-removed").filter(has_text="Removed lisbon-trams").wait_for()
         page.locator("#nr-documents").filter(has_text="The corpus is empty").wait_for()
+        assert not page.locator("#nr-remove-confirm").is_visible()
+        assert not (settings.data_dir / "uploads" / "lisbon-trams.md").exists()  # finding 6
 
 
 def test_script_in_an_article_renders_as_text(open_page, tmp_path: Path) -> None:

@@ -87,12 +87,25 @@ class Crashing:
         yield ""
 
 
-def test_an_unexpected_error_is_shown_too(settings, seed_file: Path, caplog) -> None:
+def test_unexpected_errors_are_logged_and_shown_without_their_details(settings, seed_file: Path, caplog) -> None:
+    """Issue 12, finding 7: the chat says something failed; the type and message go to the log."""
     app = build(settings, embedder=HashEmbedder(), generator=Crashing())
     app.ingestor.add([seed_file])
     messages, turns, _ = final(list(respond(app, EXAMPLE, [], 5)))
-    assert "unexpected RuntimeError: llama.cpp said &lt;no&gt;" in messages[-1]["content"]
-    assert "answering" in caplog.text and handlers.history(turns) == []
+    shown = messages[-1]["content"]
+    assert "nr-error" in shown and "server log" in shown
+    assert "RuntimeError" not in shown and "llama.cpp said" not in shown and "unexpected" not in shown
+    assert "answering" in caplog.text and "llama.cpp said <no>" in caplog.text
+    assert handlers.history(turns) == []
+
+
+def test_an_over_long_question_is_refused_with_a_clear_message(make_app, seed_file: Path) -> None:
+    """Issue 12, finding 12: the question box has a length limit, said in the chat."""
+    app = make_app(SEED_REPLY, max_question_chars=50)
+    app.ingestor.add([seed_file])
+    messages, turns, _ = final(list(respond(app, "Which firms " + "really " * 20 + "pool chip R&D?", [], 5)))
+    assert "nr-error" in messages[-1]["content"] and "50 characters" in messages[-1]["content"]
+    assert app.pipeline.generator().seen == [] and handlers.history(turns) == []
 
 
 class Gated:
@@ -234,11 +247,47 @@ def test_bad_uploads_are_reported_and_never_stop_the_good_ones(make_app, seed_fi
     assert sorted(result.report.added) == ["img-src-x-onerror-alert-1", "seed"]
     assert {name for name, _ in result.rejected} == {"run.exe", "big.txt", "gone.md"}
     assert [Path(e.path).name for e in result.report.errors] == ["empty.txt"]
-    stored = sorted(p.name for p in (settings.data_dir / "uploads").iterdir())
-    assert stored == ["_img src_x onerror_alert_1__.md", "empty.txt", "seed.md"]
+    stored = sorted(p.name for p in (settings.data_dir / "uploads").iterdir() if not p.name.startswith("."))
+    assert stored == ["_img src_x onerror_alert_1__.md", "seed.md"]  # not empty.txt, which failed
     report = render_upload_result(result)
     audit(report)
     assert "errors 4" in report and "over the 1 MB upload limit" in report and "file is empty" in report
+
+
+def listed(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))  # not the manifest
+
+
+def test_uploads_that_fail_or_are_removed_are_deleted(make_app, seed_file: Path, tmp_path: Path,
+                                                     settings) -> None:
+    """Issue 12, finding 6: data_dir/uploads keeps only files some document still comes from."""
+    app = make_app(SEED_REPLY)
+    folder = settings.data_dir / "uploads"
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"id": "r1", "text": "Row one about tides."}\n{"id": "r2", "text": "Row two about ferries."}\n')
+    twin = tmp_path / "twin.md"
+    twin.write_text(seed_file.read_text().replace("id: seed", "id: seed-copy"))
+    add_uploads(app, [seed_file, broken, rows], max_mb=1)
+    assert listed(folder) == ["rows.jsonl", "seed.md"]
+    result = add_uploads(app, [twin], max_mb=1)  # the same article again: nothing new to keep
+    assert result.report.duplicates and listed(folder) == ["rows.jsonl", "seed.md"]
+    remove_document(app, "seed")
+    remove_document(app, "r1")
+    assert listed(folder) == ["rows.jsonl"]  # r2 still comes from it
+    remove_document(app, "r2")
+    assert listed(folder) == []
+
+
+def test_removing_a_document_asks_for_confirmation_first(make_app, seed_file: Path) -> None:
+    """Issue 12, finding 10: the first click only asks; the document stays until confirmed."""
+    app = make_app(SEED_REPLY)
+    add_uploads(app, [seed_file], max_mb=1)
+    prompt = handlers.ask_to_remove(app, " seed ")
+    assert "Remove <code>seed</code>" in prompt and "China&#x27;s tech giants" in prompt
+    assert [d.id for d in app.store.documents()] == ["seed"]
+    assert "No document with id" in handlers.ask_to_remove(app, "nope")
 
 
 def test_remove_by_id(make_app, seed_file: Path) -> None:

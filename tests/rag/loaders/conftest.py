@@ -57,6 +57,11 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     if title is not None:
         objs.append(f"<< /Title ({title}) >>".encode())
         info = len(objs)
+    return pdf_file(objs, info)
+
+
+def pdf_file(objs: list[bytes], info: int | None = None) -> bytes:
+    """The PDF file holding ``objs`` as objects 1, 2, ... (1 the catalog), with its xref table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []

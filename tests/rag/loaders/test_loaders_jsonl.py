@@ -32,7 +32,7 @@ def test_rows_become_documents(tmp_path: Path, load) -> None:
     docs = load(path)
     assert docs == [
         Document(id="a1", title="Storm", text="Storm hits.\nMore.", source=f"{path}:1", url="https://e.com/a1", published="2023-11-08"),
-        Document(id="news-feed-4", title="First line of the body", text="  First line of the body\nsecond line", source=f"{path}:4"),
+        Document(id="news-feed-8958257938ec", title="First line of the body", text="  First line of the body\nsecond line", source=f"{path}:4"),
         Document(id="42", title="x" * 120, text="x" * 300, source=f"{path}:5"),
     ]
 
@@ -131,3 +131,29 @@ def test_is_lazy(tmp_path: Path) -> None:
     items = load_paths([path], max_bytes=1000)
     first = next(items)
     assert isinstance(first, Document) and first.text == "one"
+
+
+def test_jsonl_rows_without_an_id_keep_their_id_when_the_file_is_reordered(tmp_path: Path, load) -> None:
+    """Issue 12, finding 5: a default id is the row's URL or content, never its line number."""
+    rows = [{"url": "https://e.com/x", "text": "Article X."}, {"text": "Article Y."}, {"id": "z", "text": "Z."}]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = {d.text: d.id for d in load(path)}
+    path.write_text(json.dumps({"text": "A new first line."}) + "\n" + "".join(json.dumps(r) + "\n" for r in rows[::-1]))
+    after = {d.text: d.id for d in load(path)}
+    assert {t: after[t] for t in before} == before
+    assert before["Z."] == "z" and before["Article X."].startswith("feed-") and len(set(after.values())) == 4
+    # The URL names the article: an edited text keeps its id.
+    path.write_text(json.dumps({"url": "https://e.com/x", "text": "Article X, corrected."}) + "\n")
+    assert [d.id for d in load(path)] == [before["Article X."]]
+
+
+def test_jsonl_text_over_the_character_limit_is_an_error_for_that_line(tmp_path: Path) -> None:
+    """Issue 12, finding 4, for JSONL: max_text_chars holds per line."""
+    from rag.loaders import load_paths
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "x" * 500}) + "\n" + json.dumps({"id": "b", "text": "ok"}) + "\n")
+    first, second = load_paths([path], max_bytes=10_000, max_chars=100)
+    assert isinstance(first, InputError) and first.line == 1 and "100-character limit" in first.problem
+    assert second.id == "b"

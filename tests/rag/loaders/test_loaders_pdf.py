@@ -9,6 +9,7 @@ import pytest
 
 from index.records import Document
 from rag.errors import InputError
+from tests.rag.loaders.conftest import pdf_file
 
 
 def test_pages_are_joined_and_the_metadata_title_used(tmp_path: Path, load_one, make_pdf) -> None:
@@ -84,3 +85,42 @@ def test_missing_pypdf_gives_an_install_hint(tmp_path: Path, load, make_pdf, mon
     monkeypatch.setitem(sys.modules, "pypdf", None)
     with pytest.raises(ImportError, match="pip install pypdf"):
         load(path)
+
+
+def bomb_pdf(pages: int, lines: int) -> bytes:
+    """Every page draws the same Flate stream: a few KB that extract to pages * lines * 80 chars."""
+    import zlib
+
+    ops = ["BT", "/F1 12 Tf", "72 720 Td", "14 TL"] + ["(%s) Tj T*" % ("A" * 80)] * lines + ["ET"]
+    stream = zlib.compress("\n".join(ops).encode("latin-1"), 9)
+    kids = " ".join(f"{5 + i} 0 R" for i in range(pages))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    objs += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+             b"/Contents 4 0 R >>"] * pages
+    return pdf_file(objs)
+
+
+def test_pdf_decompression_bomb_is_stopped_at_the_text_limit(tmp_path: Path) -> None:
+    """Issue 12, finding 4: pages sharing one Flate stream; max_file_mb sees only the small file."""
+    from rag.loaders import load_paths
+
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(bomb_pdf(pages=100, lines=1000))  # 8 million characters of text
+    assert path.stat().st_size < 20_000
+    read: list[int] = []
+    import pypdf
+
+    real = pypdf.PageObject.extract_text
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pypdf.PageObject, "extract_text", lambda self, *a, **k: read.append(1) or real(self, *a, **k))
+        (item,) = load_paths([path], max_bytes=1_000_000, max_chars=100_000)
+    assert isinstance(item, InputError) and item.path == str(path)
+    assert "100,000-character limit" in item.problem and "max_text_chars" in item.problem
+    assert len(read) <= 6  # stopped once past the limit, not after all 100 pages
+    small = tmp_path / "small.pdf"
+    small.write_bytes(bomb_pdf(pages=2, lines=10))
+    (doc,) = load_paths([small], max_bytes=1_000_000, max_chars=100_000)
+    assert isinstance(doc, Document) and len(doc.text) >= 1600
