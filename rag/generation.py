@@ -107,7 +107,7 @@ class LlamaGenerator:
         That is the control tokens (the chat template's, and any other the model was trained
         with, such as ``<repo_name>``), user-defined ones and the unknown token: llama.cpp's
         tokenizer splits them out of the prompt before reading the rest as words. Loads the
-        model on first call (a vocabulary walk of a tenth of a second, kept).
+        model on first call (the vocabulary walk takes under a second for 151,000 tokens, and is kept).
         """
         with self._lock:
             if self._special is None:

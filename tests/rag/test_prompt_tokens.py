@@ -7,9 +7,9 @@ import pytest
 
 from rag.evidence import Evidence
 from rag.generation import LlamaGenerator, special_tokens
-from rag.models import SMOLLM2, resolve_model
+from rag.model_files import SMOLLM2, resolve_model
 from rag.prompt import build_messages
-from rag.records import Passage
+from index.records import Passage
 
 pytestmark = pytest.mark.integration
 

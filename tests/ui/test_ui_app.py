@@ -60,11 +60,16 @@ def test_a_loopback_host_needs_no_auth(settings, host) -> None:
     assert launch_options(settings.replace(host=host))["server_name"] == host
 
 
-def test_chat_allow_public_host_flag(settings) -> None:
-    args = cli.build_parser().parse_args(["chat", "--host", "0.0.0.0", "--allow-public-host"])
-    changed = chat_settings(args, settings)
-    assert changed.allow_public_host is True and launch_options(changed)["server_name"] == "0.0.0.0"
-    assert chat_settings(cli.build_parser().parse_args(["chat"]), settings).allow_public_host is False
+def test_chat_allow_public_host_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradio as gr
+
+    launched: dict = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
+    real_open = cli.open_app
+    monkeypatch.setattr(cli, "open_app", lambda s, **kw: real_open(s, seed=False))
+    base = ["--data-dir", str(tmp_path / "data"), "--model", "smollm2-135m", "chat", "--host", "0.0.0.0"]
+    assert cli.main(base) == 1 and launched == {}  # refused: no auth, not allowed
+    assert cli.main([*base, "--allow-public-host"]) == 0 and launched["server_name"] == "0.0.0.0"
 
 
 def test_unexpected_errors_are_not_shown_to_clients(settings) -> None:

@@ -105,7 +105,7 @@ def test_an_over_long_question_is_refused_with_a_clear_message(make_app, seed_fi
     app.ingestor.add([seed_file])
     messages, turns, _ = final(list(respond(app, "Which firms " + "really " * 20 + "pool chip R&D?", [], 5)))
     assert "nr-error" in messages[-1]["content"] and "50 characters" in messages[-1]["content"]
-    assert app.pipeline.generator().seen == [] and handlers.history(turns) == []
+    assert app.pipeline.generator.seen == [] and handlers.history(turns) == []
 
 
 class Gated:
