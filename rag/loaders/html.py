@@ -28,11 +28,11 @@ _MARKUP_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 def load_html(path: Path, max_bytes: int, max_chars: int | None = None) -> Document:
     """Extract one saved page as a ``Document``; raise ``InputError`` if it has no article text."""
     data = read_bytes(path, max_bytes)
-    return parse_html(str(path), data, slugify(path.stem), humanise(path.stem))
+    return parse_html(str(path), data, slugify(path.stem), humanise(path.stem), max_chars=max_chars)
 
 
 def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
-               charset: str | None = None) -> Document:
+               charset: str | None = None, max_chars: int | None = None) -> Document:
     """The article in the page ``data`` (read from ``source``, a path or URL) as a ``Document``.
 
     ``charset`` is the one a web server declared, tried when the bytes are not UTF-8.
@@ -45,7 +45,7 @@ def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
 
     extracted = _extract(source, markup)
     text = normalise_text(extracted.text or "") if extracted is not None else ""
-    check_text_length(path, text, max_chars)
+    check_text_length(source, text, max_chars)
     if not text:
         raise InputError(source, "no article text could be extracted from this page")
 

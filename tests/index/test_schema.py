@@ -88,7 +88,7 @@ def test_an_older_store_is_migrated_forward_step_by_step(tmp_path, monkeypatch):
     conn = schema.connect(str(tmp_path / "db"))
     schema.create(conn)  # a version-1 store
     conn.execute("INSERT INTO meta(key, value) VALUES ('steps', '')")
-    steps = {1: "ALTER TABLE documents ADD COLUMN lang TEXT", 2: "CREATE TABLE feeds (url TEXT)"}
+    steps = {1: "ALTER TABLE documents ADD COLUMN lang TEXT", 2: "CREATE TABLE notes (body TEXT)"}
     monkeypatch.setattr(schema, "SCHEMA_VERSION", "3")
     monkeypatch.setattr(schema, "MIGRATIONS", {
         v: (lambda c, v=v: (c.execute(steps[v]), c.execute("UPDATE meta SET value = value || ? WHERE key = 'steps'",
