@@ -21,6 +21,7 @@ from rag.errors import QuestionError
 from rag.evidence import select_evidence
 from rag.generation import Generator, special_tokens
 from rag.prompt import build_messages
+from rag.quoting import visible_passages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
 
@@ -80,8 +81,10 @@ class Pipeline:
             yield self._abstention(question, declined.text, passages, timings, 0)
             return
 
-        evidence = select_evidence(search_text, query_vector, passages, self.embedder, self.context_chars)
-        messages = build_messages(question, evidence, history, special_tokens(self.generator))
+        special = special_tokens(self.generator)
+        evidence = select_evidence(search_text, query_vector, visible_passages(passages, special), self.embedder,
+                                   self.context_chars)
+        messages = build_messages(question, evidence, history, special)
         timings["prompt_ready"] = time.perf_counter() - started
         pieces: list[str] = []
         tokens = iter(self.generator.stream(messages))

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Collection
+from dataclasses import replace
+from typing import Collection, Sequence
 
+from index.records import Passage
 from rag.markers import MARKER
 
 JOINER = "\u2060"  # WORD JOINER: invisible, and splits a token string into ordinary text
@@ -64,6 +66,21 @@ def before_tokens(text: str, special: Collection[str] = ()) -> str:
     found = pattern.search(text, 0, cut.start() if cut else len(text)) if pattern else None
     end = found.start() if found else cut.start() if cut else len(text)
     return text[:end]
+
+
+def visible_passages(passages: Sequence[Passage], special: Collection[str] = ()) -> list[Passage]:
+    """``passages`` cut at their first special-token string, the empty ones dropped.
+
+    Evidence is chosen from these, not from the whole chunks: a window chosen first and cut
+    after could start past the token (so nothing was withheld), or centre on a scripted turn
+    that repeats the question and lose the real answer before it.
+    """
+    shown = []
+    for passage in passages:
+        kept = before_tokens(passage.text, special)
+        if kept.strip():
+            shown.append(passage if kept == passage.text else replace(passage, text=kept, end=passage.start + len(kept)))
+    return shown
 
 
 def quote(text: str, special: Collection[str] = (), *, withhold: bool = True) -> str:
