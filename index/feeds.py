@@ -1,47 +1,26 @@
-"""Feed subscriptions and their state, and which document each feed item became, in SQLite.
+"""Feed subscriptions, their fetch state, and which document each feed item became: the records
+and the interface, shared by both backends.
 
-`FeedStore` is the feeds half of the store contract; a store backend (SQLite here, PostgreSQL
-later) implements these methods: ``add``, ``remove``, ``all``, ``get``, ``record_fetch``,
-``items_of``, ``doc_for_link`` and ``record_items``. Every write is one transaction on the
-document store's connection, so a feed's state and its items never disagree after a crash. Not
-here: fetching or parsing feeds (rag.feeds).
+`FeedStore` is what the sync (rag.feeds.sync), the CLI, the chat and `migrate` call; two
+backends implement it, `index.sqlite_feeds.SqliteFeedStore` in the SQLite store's database and
+`index.postgres.feeds.PostgresFeedStore` in the PostgreSQL one (rag.wiring.open_feeds picks the
+one that goes with the document store). Both keep the same two tables, and each write is one
+transaction, so a feed's state and its items never disagree after a crash, and removing a feed
+removes its items (ON DELETE CASCADE). Not here: fetching or parsing feeds (rag.feeds), the SQL.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Protocol, Sequence
 
-FEEDS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feeds (
-    url TEXT PRIMARY KEY,
-    title TEXT,
-    interval_s INTEGER NOT NULL,
-    added_at TEXT NOT NULL,
-    last_fetch TEXT,
-    last_success TEXT,
-    http_status INTEGER,
-    etag TEXT,
-    last_modified TEXT,
-    last_error TEXT,
-    items_seen INTEGER NOT NULL DEFAULT 0
-);
--- One row per item of a feed: its key (GUID, else link), the document it became, and a hash of
--- the feed's own fields for it, so an unchanged item costs no article fetch on the next sync.
-CREATE TABLE IF NOT EXISTS feed_items (
-    feed_url TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    link TEXT,
-    doc_id TEXT NOT NULL,
-    entry_hash TEXT NOT NULL,
-    seen_at TEXT NOT NULL,
-    PRIMARY KEY (feed_url, key)
-);
-CREATE INDEX IF NOT EXISTS feed_items_by_link ON feed_items(link);
-CREATE INDEX IF NOT EXISTS feed_items_by_doc ON feed_items(doc_id);
-CREATE INDEX IF NOT EXISTS documents_by_published ON documents(published);
-CREATE INDEX IF NOT EXISTS documents_by_url ON documents(url);
-"""
+# A feed's stored columns, in its fields' order; the same SQL on both backends.
+STORED_FEED_COLUMNS = ("url, title, interval_s, added_at, last_fetch, last_success, http_status, etag, "
+                       "last_modified, last_error, items_seen")
+# What a `Feed` is read from: the item count is derived, so it never disagrees with the item rows.
+FEED_COLUMNS = (STORED_FEED_COLUMNS +
+                ", (SELECT COUNT(DISTINCT doc_id) FROM feed_items i WHERE i.feed_url = feeds.url)")
+ITEM_COLUMNS = "key, link, doc_id, entry_hash, seen_at"
 
 
 @dataclass(frozen=True)
@@ -68,94 +47,63 @@ class Feed:
 
 @dataclass(frozen=True)
 class FeedItem:
-    key: str
+    key: str  # the entry's GUID, else its link
     link: str | None
     doc_id: str
-    entry_hash: str
+    entry_hash: str  # of the feed's own fields for the entry: unchanged means nothing to fetch
+    seen_at: str | None = None  # when a sync last recorded it; set by the store
 
 
-_FEED_COLUMNS = ("url, title, interval_s, added_at, last_fetch, last_success, http_status, etag, "
-                 "last_modified, last_error, items_seen, "
-                 "(SELECT COUNT(DISTINCT doc_id) FROM feed_items i WHERE i.feed_url = feeds.url)")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-class FeedStore:
-    """The feed tables of one `index.store.Store` (sharing its connections and writer lock)."""
-
-    def __init__(self, store) -> None:
-        self.store = store
+class FeedStore(Protocol):
+    """The feed tables of one store. Safe to share between threads, as the store is."""
 
     def add(self, url: str, interval_s: int, title: str | None = None, *, update: bool = True) -> bool:
         """Subscribe; False when ``url`` is already a feed (its interval is then updated, if
-        ``update``)."""
-        with self.store._transaction() as conn:
-            known = conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone()
-            if known:
-                if update:
-                    conn.execute("UPDATE feeds SET interval_s = ? WHERE url = ?", (interval_s, url))
-                return False
-            conn.execute("INSERT INTO feeds(url, title, interval_s, added_at) VALUES (?, ?, ?, ?)",
-                         (url, title, interval_s, now_iso()))
-            return True
+        ``update``). ValueError for an empty URL or an interval under a second."""
 
     def remove(self, url: str) -> list[str] | None:
-        """Unsubscribe; the ids of documents no other feed has (for the caller to remove), or
-        None when ``url`` is not a feed."""
-        with self.store._transaction() as conn:
-            if conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone() is None:
-                return None
-            only_here = [row[0] for row in conn.execute(
-                "SELECT DISTINCT doc_id FROM feed_items WHERE feed_url = ? AND doc_id NOT IN "
-                "(SELECT doc_id FROM feed_items WHERE feed_url <> ?)", (url, url))]
-            conn.execute("DELETE FROM feeds WHERE url = ?", (url,))
-            return only_here
+        """Unsubscribe, with the feed's items; the ids of documents no other feed has (sorted,
+        for the caller to remove), or None when ``url`` is not a feed."""
 
     def all(self) -> list[Feed]:
-        rows = self.store.conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY added_at, url").fetchall()
-        return [Feed(*row) for row in rows]
+        """Every feed, oldest subscription first."""
 
-    def get(self, url: str) -> Feed | None:
-        row = self.store.conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)).fetchone()
-        return Feed(*row) if row else None
+    def get(self, url: str) -> Feed | None: ...
 
     def record_fetch(self, url: str, *, status: int | None, error: str | None, etag: str | None = None,
                      last_modified: str | None = None, title: str | None = None,
                      items_seen: int | None = None) -> None:
-        """A sync attempt's outcome. Validators and title are kept from before when not given;
-        on success (no ``error``) the last error is cleared."""
-        now = now_iso()
-        with self.store._transaction() as conn:
-            conn.execute(
-                "UPDATE feeds SET last_fetch = ?, http_status = ?, last_error = ?, "
-                "last_success = CASE WHEN ? IS NULL THEN ? ELSE last_success END, "
-                "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
-                "title = COALESCE(?, title), items_seen = COALESCE(?, items_seen) WHERE url = ?",
-                (now, status, error, error, now, etag, last_modified, title, items_seen, url))
+        """A sync attempt's outcome. Validators, title and items seen are kept from before when
+        not given; on success (no ``error``) the last error is cleared and the success time set."""
 
     def items_of(self, url: str) -> dict[str, FeedItem]:
-        rows = self.store.conn.execute(
-            "SELECT key, link, doc_id, entry_hash FROM feed_items WHERE feed_url = ?", (url,))
-        return {row[0]: FeedItem(*row) for row in rows}
+        """A feed's items by key (empty for an unknown feed)."""
 
     def doc_for_link(self, link: str) -> str | None:
         """The document an item with this link (or a document with this canonical URL) became."""
-        conn = self.store.conn
-        row = conn.execute("SELECT doc_id FROM feed_items WHERE link = ? LIMIT 1", (link,)).fetchone()
-        if row is None:
-            row = conn.execute("SELECT id FROM documents WHERE url = ? LIMIT 1", (link,)).fetchone()
-        return row[0] if row else None
 
     def record_items(self, url: str, items: Sequence[FeedItem]) -> None:
-        if not items:
-            return
-        now = now_iso()
-        with self.store._transaction() as conn:
-            conn.executemany(
-                "INSERT INTO feed_items(feed_url, key, link, doc_id, entry_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(feed_url, key) DO UPDATE SET link = excluded.link, doc_id = excluded.doc_id, "
-                "entry_hash = excluded.entry_hash, seen_at = excluded.seen_at",
-                [(url, i.key, i.link, i.doc_id, i.entry_hash, now) for i in items])
+        """Insert or update a feed's items, stamped now, in one transaction; StoreError when
+        ``url`` is not a feed."""
+
+    def restore(self, feed: Feed, items: Sequence[FeedItem]) -> None:
+        """Make ``feed`` (its state as given, ``items`` aside) and exactly these items, with their
+        own ``seen_at``, what the store holds for its URL, in one transaction (for `migrate`)."""
+
+
+def check_subscription(url: str, interval_s: int) -> None:
+    """The boundary check of `FeedStore.add`, the same for both backends."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"a feed needs a URL, not {url!r}")
+    if isinstance(interval_s, bool) or not isinstance(interval_s, int) or interval_s < 1:
+        raise ValueError(f"a feed's interval is a whole number of seconds, at least 1, not {interval_s!r}")
+
+
+def feed_row(feed: Feed) -> tuple:
+    """A feed's values for STORED_FEED_COLUMNS (all but the derived item count)."""
+    return (feed.url, feed.title, feed.interval_s, feed.added_at, feed.last_fetch, feed.last_success,
+            feed.http_status, feed.etag, feed.last_modified, feed.last_error, feed.items_seen)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -5,7 +5,9 @@ most the batch in flight; a rerun skips every document the target already holds 
 id and content hash, and copies the rest. Chunks keep their offsets, text hashes and vectors
 (nothing is embedded again) and documents their ``added_at``. The application's own meta
 entries (the shipped-corpus and eval-index stamps) are copied last, once every document is
-there, so a store that claims a corpus is indexed is never one that lacks part of it.
+there, so a store that claims a corpus is indexed is never one that lacks part of it. Feeds, with
+their fetch state and items, go over after the documents their items became, each feed whole in
+one transaction; a rerun skips a feed the target holds exactly so.
 
 Not done: removing target documents the source does not hold (the target may hold more), and
 copying between stores of different embedding models (opening the target refuses that).
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from index.base import DocumentStore
+from index.feeds import FeedStore
 
 ProgressFn = Callable[[int, int], None]  # (documents done, documents in the source)
 
@@ -27,10 +30,15 @@ class MigrateReport:
     skipped: int
     chunks: int
     seconds: float
+    feeds_copied: int = 0
+    feeds_skipped: int = 0
 
 
 def copy_store(source: DocumentStore, target: DocumentStore, *, batch_docs: int = 64,
-               progress: ProgressFn | None = None) -> MigrateReport:
+               progress: ProgressFn | None = None,
+               feeds: tuple[FeedStore, FeedStore] | None = None) -> MigrateReport:
+    """Copy ``source`` into ``target``; ``feeds`` (the source's feed store, the target's) copies
+    the feeds too."""
     started = time.perf_counter()
     infos = source.documents()
     todo = [d.id for d in infos if target.content_hash(d.id) != d.content_hash]
@@ -46,7 +54,22 @@ def copy_store(source: DocumentStore, target: DocumentStore, *, batch_docs: int 
         done += len(batch)
         if progress:
             progress(done, len(infos))
+    feeds_copied, feeds_skipped = copy_feeds(*feeds) if feeds else (0, 0)
     for key, value in source.user_meta().items():
         target.set_meta(key, value)
     target.save_vectors()
-    return MigrateReport(copied, len(infos) - len(todo), chunks, time.perf_counter() - started)
+    return MigrateReport(copied, len(infos) - len(todo), chunks, time.perf_counter() - started,
+                         feeds_copied, feeds_skipped)
+
+
+def copy_feeds(source: FeedStore, target: FeedStore) -> tuple[int, int]:
+    """Every feed of ``source`` with its state and items into ``target``: (copied, skipped)."""
+    copied = skipped = 0
+    for feed in source.all():
+        items = source.items_of(feed.url)
+        if target.get(feed.url) == feed and target.items_of(feed.url) == items:
+            skipped += 1
+            continue
+        target.restore(feed, list(items.values()))
+        copied += 1
+    return copied, skipped

@@ -130,7 +130,7 @@ def migration_steps(found: str, current: str | None = None) -> list[int]:
 
 def create(conn: sqlite3.Connection) -> None:
     """Create the schema in a new store, or check and migrate an existing one."""
-    from index.feeds import FEEDS_SCHEMA
+    from index.sqlite_feeds import FEEDS_SCHEMA
 
     with transaction(conn, write=True):
         found = _stored_version(conn)

@@ -1,8 +1,8 @@
 """`newsrag migrate --to TARGET`: copy the current store into another one (index.migrate).
 
 TARGET is a postgresql:// URL or a data folder (SQLite + FAISS). The source is the store the
-settings name (``--store``, else the data folder). Safe to kill and rerun. A Click command,
-listed in ``rag.cli.COMMANDS``.
+settings name (``--store``, else the data folder); its feeds and their items go along. Safe to
+kill and rerun. A Click command, listed in ``rag.cli.COMMANDS``.
 """
 from __future__ import annotations
 
@@ -37,13 +37,14 @@ def migrate_command(run: Invocation, to: str, batch: int) -> int:
     from tqdm import tqdm
 
     from index.migrate import copy_store
-    from rag.wiring import build, open_store
+    from rag.wiring import build, open_feeds, open_store
 
     if batch < 1:
         raise ConfigError(f"--batch {batch}: must be a positive number")
     settings = run.settings()
     app = build(settings)
-    target = open_store(target_settings(settings, to), app.embedder)
+    wanted = target_settings(settings, to)
+    target = open_store(wanted, app.embedder)
     bar = tqdm(desc="copying", unit=" docs", file=sys.stderr, disable=None, leave=False)
 
     def update(done: int, total: int) -> None:
@@ -51,10 +52,12 @@ def migrate_command(run: Invocation, to: str, batch: int) -> int:
         bar.update(done - bar.n)
 
     try:
-        report = copy_store(app.store, target, batch_docs=batch, progress=update)
+        report = copy_store(app.store, target, batch_docs=batch, progress=update,
+                            feeds=(app.feeds, open_feeds(wanted, target)))
     finally:
         bar.close()
         target.close()
     print(f"copied {report.copied} documents ({report.chunks} chunks), {report.skipped} already there, "
+          f"and {report.feeds_copied} feeds ({report.feeds_skipped} already there), "
           f"in {report.seconds:.1f}s: {app.store.describe()} -> {target.describe()}")
     return 0

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.feeds import FeedStore
-from index.store import Store
 from rag.asof import AsOfRule
 from index.base import DocumentStore
 from rag.chunking import Chunker
@@ -80,7 +79,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
                         model_name=_model_label(settings.model), max_question_chars=settings.max_question_chars)
     fetcher = Fetcher(fetch_policy(settings))
-    feeds = FeedStore(store)
+    feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
                    Syncer(feeds, ingestor, fetcher))
 
@@ -113,6 +112,18 @@ def open_store(settings: Settings, embedder: Embedder) -> DocumentStore:
 
     return Store(settings.db_path, settings.faiss_path, embed_model=embedder.name,
                  ann_threshold=settings.ann_threshold)
+
+
+def open_feeds(settings: Settings, store: DocumentStore) -> FeedStore:
+    """The feed tables that go with ``store``, the one `open_store` opened for ``settings``:
+    in the same PostgreSQL database, or in the same SQLite file."""
+    if settings.store:
+        from index.postgres.feeds import PostgresFeedStore
+
+        return PostgresFeedStore(store)
+    from index.sqlite_feeds import SqliteFeedStore
+
+    return SqliteFeedStore(store)
 
 
 def make_generator(settings: Settings) -> Generator:

@@ -62,6 +62,35 @@ STEPS: tuple[str, ...] = (
     ALTER TABLE documents ADD COLUMN author text;
     ALTER TABLE documents ADD COLUMN site text;
     """,
+    # 4: feed subscriptions and their state, and which document each feed item became
+    # (index.postgres.feeds); the same tables as the SQLite store's (index.sqlite_feeds)
+    """
+    CREATE TABLE feeds (
+        url text PRIMARY KEY,
+        title text,
+        interval_s integer NOT NULL,
+        added_at text NOT NULL,
+        last_fetch text,
+        last_success text,
+        http_status integer,
+        etag text,
+        last_modified text,
+        last_error text,
+        items_seen integer NOT NULL DEFAULT 0
+    );
+    CREATE TABLE feed_items (
+        feed_url text NOT NULL REFERENCES feeds (url) ON DELETE CASCADE,
+        key text NOT NULL,
+        link text,
+        doc_id text NOT NULL,
+        entry_hash text NOT NULL,
+        seen_at text NOT NULL,
+        PRIMARY KEY (feed_url, key)
+    );
+    CREATE INDEX feed_items_by_link ON feed_items (link);
+    CREATE INDEX feed_items_by_doc ON feed_items (doc_id);
+    CREATE INDEX documents_by_url ON documents (url);
+    """,
 )
 VERSION = len(STEPS)
 
@@ -73,6 +102,9 @@ DERIVED_INDEXES = {
     "chunks_by_day": "CREATE INDEX chunks_by_day ON chunks (published_day)",
     "chunks_by_doc": 'CREATE INDEX chunks_by_doc ON chunks (doc_id, seq)',
     "documents_by_hash": "CREATE INDEX documents_by_hash ON documents (content_hash)",
+    "documents_by_url": "CREATE INDEX documents_by_url ON documents (url)",
+    "feed_items_by_link": "CREATE INDEX feed_items_by_link ON feed_items (link)",
+    "feed_items_by_doc": "CREATE INDEX feed_items_by_doc ON feed_items (doc_id)",
 }
 
 

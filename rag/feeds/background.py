@@ -2,8 +2,8 @@
 
 `BackgroundSync.start` wakes every ``check_every`` seconds and syncs the feeds whose interval has
 passed (rag.feeds.sync), so new articles become answerable without a restart. It never blocks an
-answer: the store is SQLite in WAL mode, where readers go on during a write, and the chat's
-FAISS index catches up with the new generation on its next search. A failing sync is logged and
+answer: readers go on during a write (SQLite in WAL mode, or PostgreSQL), and the chat's FAISS
+index, if any, catches up with the new generation on its next search. A failing sync is logged and
 tried again on the next wake; `stop` ends the thread after the sync in flight. Not here: what
 one sync does (rag.feeds.sync).
 """

@@ -12,9 +12,12 @@ import pytest
 
 from builders import prepared
 from fakes import HashEmbedder
+from index.feeds import FeedItem
 from index.records import PreparedDocument
 from index.migrate import copy_store
 from index.postgres import PostgresStore
+from index.postgres.feeds import PostgresFeedStore
+from index.sqlite_feeds import SqliteFeedStore
 from index.store import Store
 from rag.errors import ConfigError
 from rag.migrate import target_settings
@@ -76,6 +79,36 @@ def test_copy_to_postgres_and_back_keeps_everything_and_searches_alike(tmp_path,
     copy_store(target, back)
     assert contents(back) == contents(source) and found(back) == found(source)
     assert back.check().ok
+
+
+def feed_state(feeds) -> list[tuple]:
+    return [(f, feeds.items_of(f.url)) for f in feeds.all()]
+
+
+def test_feeds_and_their_items_survive_sqlite_to_postgres_and_back(tmp_path, postgres_url):
+    source = sqlite_store(tmp_path / "a")
+    fill(source, 5)
+    feeds = SqliteFeedStore(source)
+    for n, url in enumerate(["https://f.example/rss", "https://g.example/atom", "https://h.example/never"]):
+        feeds.add(url, 600 * (n + 1))
+    feeds.record_fetch("https://f.example/rss", status=200, error=None, etag='"v1"', title="F", items_seen=3)
+    feeds.record_fetch("https://g.example/atom", status=500, error="HTTP 500")
+    feeds.record_items("https://f.example/rss", [FeedItem(f"g{n}", f"https://example.org/{n}", f"d{n}", f"e{n}")
+                                                 for n in range(3)])
+    feeds.record_items("https://g.example/atom", [FeedItem("x", "https://example.org/0", "d0", "ex")])
+    target = PostgresStore(postgres_url, embed_model="hash-embedder")
+    pg_feeds = PostgresFeedStore(target)
+    report = copy_store(source, target, feeds=(feeds, pg_feeds))
+    assert (report.copied, report.feeds_copied, report.feeds_skipped) == (5, 3, 0)
+    assert feed_state(pg_feeds) == feed_state(feeds)
+    again = copy_store(source, target, feeds=(feeds, pg_feeds))  # a rerun copies nothing twice
+    assert (again.copied, again.feeds_copied, again.feeds_skipped) == (0, 0, 3)
+
+    back = sqlite_store(tmp_path / "b")
+    back_feeds = SqliteFeedStore(back)
+    copy_store(target, back, feeds=(pg_feeds, back_feeds))
+    assert feed_state(back_feeds) == feed_state(feeds)
+    assert back_feeds.remove("https://f.example/rss") == ["d1", "d2"]
 
 
 def test_target_is_named_by_url_or_folder_and_never_the_source(tmp_path):

@@ -24,6 +24,20 @@ def test_an_older_schema_is_migrated_forward_keeping_its_documents(postgres_url)
     assert [p for p in store.check().problems if "'a'" not in p] == []
 
 
+def test_a_store_from_before_feeds_gets_the_feed_tables(postgres_url):
+    from index.postgres.feeds import PostgresFeedStore
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        schema.ensure(conn, postgres_url, steps=schema.STEPS[:3])  # the last schema without feeds
+        conn.execute("INSERT INTO meta VALUES ('embed_model', 'hash-embedder')")
+        conn.execute("INSERT INTO documents VALUES ('a', 'T', '', 'https://x.example/a', NULL, 'text', 'h', 'now')")
+    store = PostgresStore(postgres_url, embed_model="hash-embedder")
+    assert schema.current_version(store.conn) == schema.VERSION
+    feeds = PostgresFeedStore(store)
+    assert feeds.add("https://x.example/feed", 60) and feeds.doc_for_link("https://x.example/a") == "a"
+    assert store.check().problems == ("document 'a': has no chunks (remove it and add it again)",)
+
+
 def test_a_newer_schema_is_refused_with_a_clear_error(postgres_url):
     PostgresStore(postgres_url, embed_model="hash-embedder").close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:

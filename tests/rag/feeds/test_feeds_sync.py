@@ -150,3 +150,28 @@ def test_removing_a_feed_removes_only_its_own_articles(app, web) -> None:
     assert len(only_f) == 1  # the shared article stays for G
     assert app.feeds.remove(web.url("/nope.xml")) is None
     assert [f.url for f in app.feeds.all()] == [web.url("/g.xml")]
+
+
+@pytest.mark.integration
+def test_a_postgresql_store_keeps_its_feeds_there_and_a_resync_adds_nothing(make_app, web, postgres_url) -> None:
+    import psycopg
+
+    app = make_app(store=postgres_url, allow_private_urls=True, fetch_timeout=1.0, fetch_per_host_rps=1000)
+    feed_items = items(web, 2) + items(web, 2, prefix="t", content="")
+    web.routes["/f.xml"] = Route(rss("F", feed_items))  # no validators: the body comes every time
+    for i in range(2):
+        web.routes[f"/t/{i}"] = Route(article_html(f"T story {i}", [f"Full article {i}. " + LONG]),
+                                      headers={"Content-Type": "text/html"})
+    subscribe(app, web.url("/f.xml"))
+    first = app.syncer.sync()
+    assert (first.total("new"), first.failed_feeds) == (4, [])
+    embedded = app.embedder.texts
+    again = app.syncer.sync()
+    assert (again.total("new"), again.total("updated"), again.total("unchanged")) == (0, 0, 4)
+    assert app.embedder.texts == embedded and app.store.counts()[0] == 4
+    feed = app.feeds.get(web.url("/f.xml"))
+    assert (feed.http_status, feed.items_seen, feed.items, feed.last_error) == (200, 4, 4, None)
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT count(*) FROM feed_items WHERE feed_url = %s",
+                            (web.url("/f.xml"),)).fetchone()[0] == 4
+    assert not app.settings.db_path.exists()  # nothing went to SQLite
