@@ -1,0 +1,105 @@
+"""The prompt each benchmark question would send to the language model, with no model run.
+
+    .venv/bin/python bench/prompts.py dump QUESTIONS.jsonl --corpus CORPUS.jsonl --out PROMPTS.jsonl
+        [--limit N]
+    .venv/bin/python bench/prompts.py diff A.jsonl B.jsonl [--ids-out IDS.txt]
+
+``dump`` runs the pipeline as `newsrag eval --corpus` does (the same index folder under
+NEWSRAG_DATA_DIR, the settings from the environment, each question's date as its as-of) with a
+generator that records the messages and replies nothing, and writes a line per question: its
+id, and the messages it would send, or the reply it declined with before any model call.
+``diff`` prints how many questions two such files (two versions of the code, or two settings)
+treat differently and writes their ids. The default model is greedy, so it answers an identical
+prompt identically: a before/after comparison needs only the listed questions answered twice.
+
+Left out: what a version does with the reply (the citation check, declining a reply that only
+restates the question or a heading). A change there needs a full answer run to measure. The
+recorder knows no model's special tokens, so only the generic ``<|`` rule of rag.quoting cuts
+passages here; the real model's list can cut more.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+# The tree this file sits in is the code measured: copy it into an older checkout to dump that.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+class Recorder:
+    """A generator that keeps the messages it is sent and replies nothing."""
+
+    def __init__(self) -> None:
+        self.last: list[dict[str, str]] | None = None
+
+    def stream(self, messages):
+        self.last = messages
+        return iter(())
+
+
+def dump(questions_path: Path, corpus: Path, out: Path, limit: int | None) -> None:
+    from rag.eval.benchmark import eval_index_dir, index_corpus
+    from rag.eval.questions import load_questions
+    from rag.settings import load_settings
+    from rag.wiring import build
+
+    base = load_settings(os.environ)
+    settings = base.replace(data_dir=eval_index_dir(base, corpus), index_corpus_on_first_run=False)
+    recorder = Recorder()
+    app = build(settings, generator=recorder)
+    try:
+        index_corpus(app, corpus, progress=False)
+        questions = load_questions(questions_path)[:limit]
+        with out.open("w", encoding="utf-8") as f:
+            for q in questions:
+                recorder.last = None
+                answer = app.pipeline.ask(q.question, **({"as_of": q.asked_on} if q.asked_on else {}))
+                line = {"id": q.id, "messages": recorder.last} if recorder.last is not None else \
+                       {"id": q.id, "declined": answer.text}
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    finally:
+        app.store.close()
+    print(f"{len(questions)} prompts written to {out}")
+
+
+def read(path: Path) -> dict[str, dict]:
+    with path.open(encoding="utf-8") as f:
+        return {row["id"]: row for row in map(json.loads, f)}
+
+
+def diff(a_path: Path, b_path: Path, ids_out: Path | None) -> None:
+    a, b = read(a_path), read(b_path)
+    common = [i for i in a if i in b]
+    changed = [i for i in common if a[i] != b[i]]
+    declined = [sum("declined" in rows[i] for i in common) for rows in (a, b)]
+    print(f"{len(common)} questions in both; {len(changed)} differ "
+          f"(declined before the model: {declined[0]} in A, {declined[1]} in B)")
+    if ids_out is not None:
+        ids_out.write_text("".join(f"{i}\n" for i in changed), encoding="utf-8")
+        print(f"their ids: {ids_out}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("dump")
+    d.add_argument("questions", type=Path)
+    d.add_argument("--corpus", type=Path, required=True)
+    d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--limit", type=int)
+    c = sub.add_parser("diff")
+    c.add_argument("a", type=Path)
+    c.add_argument("b", type=Path)
+    c.add_argument("--ids-out", type=Path)
+    args = ap.parse_args()
+    if args.command == "dump":
+        dump(args.questions, args.corpus, args.out, args.limit)
+    else:
+        diff(args.a, args.b, args.ids_out)
+
+
+if __name__ == "__main__":
+    main()
