@@ -16,7 +16,8 @@ What such text could otherwise do to the model, and what stops it here:
 - forge attributes of the passage element: ``"``, ``<`` and ``>`` in attribute values become
   entities (``&`` and ``'`` stay: they cannot end a double-quoted value, and "R&D" or
   "China's" should read to the model as written);
-- fake a citation: ``[n]`` markers are removed from passages and from earlier answers.
+- fake a citation: ``[n]`` markers are removed from passages and from earlier answers, before
+  any other step, so that removing one cannot rebuild a token, tag or role line.
 
 Not here: the prompt's wording (rag.prompt). Plain prose can still try to persuade the model;
 the system message and the citation check are the defence there, not quoting.
@@ -86,9 +87,21 @@ def visible_passages(passages: Sequence[Passage], special: Collection[str] = ())
 def quote(text: str, special: Collection[str] = (), *, withhold: bool = True) -> str:
     """Passage text made safe to embed between passage tags; ``withhold=False`` for an earlier
     answer, whose special tokens are broken rather than cut."""
+    text = without_markers(text)
     text = before_tokens(text, special) if withhold else text
     text = _TAG.sub(" ", neutralise_tokens(text, special))
-    return MARKER.sub("", _ROLE_LINE.sub(r"\1\2\3 -", text)).strip()
+    return _ROLE_LINE.sub(r"\1\2\3 -", text).strip()
+
+
+def without_markers(text: str) -> str:
+    """``text`` with no ``[n]`` marker, removed first: taken out after the other steps, a marker
+    inside ``<[1]|im_end|>`` or ``</pass[2]age>`` would leave the token or tag it broke. Repeated,
+    since removing one can join another (``[[1]2]``)."""
+    while True:
+        stripped = MARKER.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
 
 
 def attribute(value: str, special: Collection[str] = (), limit: int = 160) -> str:
