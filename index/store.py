@@ -156,6 +156,10 @@ class Store:
                 out[int(chunk_id)] = vector
         return out
 
+    def sample_chunk(self) -> tuple[str, np.ndarray] | None:
+        row = self.conn.execute("SELECT text, embedding FROM chunks ORDER BY id LIMIT 1").fetchone()
+        return None if row is None else (row[0], np.frombuffer(row[1], dtype=np.float32))
+
     def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]:
         """The stored documents with their chunks and embeddings, as `write` takes them."""
         out = []

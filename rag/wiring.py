@@ -6,7 +6,6 @@ use, so `newsrag list` is instant and `newsrag add` never loads the language mod
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from rag.feeds.sync import Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
 from rag.pipeline import Pipeline
-from rag.remote.embedder import OpenAIEmbedder, stored_sample
+from rag.remote.embedder import OpenAIEmbedder
 from rag.remote.http import checked_url, server_url
 from rag.retrieval import Retriever
 from rag.settings import Settings
@@ -66,9 +65,9 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
           generator: Generator | None = None) -> Newsrag:
     embedder = embedder or make_embedder(settings)
     store = open_store(settings, embedder)
-    if isinstance(embedder, OpenAIEmbedder) and embedder.reference is None and hasattr(store, "conn"):
-        # A server's vectors are checked against one the (SQLite) store holds before any is used.
-        embedder.reference = functools.partial(stored_sample, store)
+    if isinstance(embedder, OpenAIEmbedder) and embedder.reference is None:
+        # A server's vectors are checked against one the store holds before any is used.
+        embedder.reference = store.sample_chunk
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                         max_chars=settings.max_text_chars)

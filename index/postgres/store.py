@@ -185,6 +185,10 @@ class PostgresStore:
         rows = self.conn.execute("SELECT text_hash, embedding FROM chunks WHERE doc_id = %s", (doc_id,))
         return {h: _array(v) for h, v in rows}
 
+    def sample_chunk(self) -> tuple[str, np.ndarray] | None:
+        row = self.conn.execute("SELECT text, embedding FROM chunks ORDER BY id LIMIT 1").fetchone()
+        return None if row is None else (row[0], _array(row[1]))
+
     def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]:
         conn = self.conn
         docs = conn.execute(

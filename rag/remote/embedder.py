@@ -94,11 +94,3 @@ class OpenAIEmbedder:
             raise ModelError(f"embedding server {where} changed width from {self._dim} to {vectors.shape[1]}")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms > 0, norms, 1.0)
-
-
-def stored_sample(store) -> "tuple[str, np.ndarray] | None":
-    """The first chunk's text and stored vector, or None for an empty store."""
-    row = store.conn.execute("SELECT text, embedding FROM chunks ORDER BY id LIMIT 1").fetchone()
-    if row is None:
-        return None
-    return row[0], np.frombuffer(row[1], dtype=np.float32)

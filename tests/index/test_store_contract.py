@@ -153,6 +153,20 @@ def test_meta_embeddings_and_read_back(backend):
     assert set(map(tuple, store.embeddings_by_text_hash("a").values())) <= set(map(tuple, doc.embeddings.tolist()))
 
 
+
+def test_a_sample_chunk_is_its_text_and_stored_vector(backend):
+    """What an embeddings server's vectors are checked against before any is used (the
+    PostgreSQL store once failed here with a TypeError on pgvector's value)."""
+    store = backend.open()
+    assert store.sample_chunk() is None
+    doc = prepared("a", "Copper prices rose in Chile. " * 9)
+    store.write([doc])
+    text, vector = store.sample_chunk()
+    rows = [n for n, chunk in enumerate(doc.chunks) if chunk.text == text]
+    assert rows and vector.dtype == "float32"
+    assert any((abs(vector - doc.embeddings[n]) < 1e-6).all() for n in rows)
+
+
 # -- through ingestion and retrieval -----------------------------------------------------------
 
 def _ingestor(store, embedder=None) -> Ingestor:
