@@ -11,6 +11,7 @@ and embedding (rag.ingest) and fusion (rag.retrieval), as for the SQLite store.
 from __future__ import annotations
 
 import threading
+import weakref
 from datetime import date, datetime, timezone
 from typing import Any, Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -60,7 +61,7 @@ class PostgresStore:
         self.embed_model = embed_model
         self.ef_search = int(ef_search)
         self._local = threading.local()
-        self._all: list[Any] = []
+        self._all: list[tuple[weakref.ref, Any]] = []  # (owning thread, its connection)
         self._all_lock = threading.Lock()
         psycopg, _ = _driver()
         try:
@@ -95,12 +96,18 @@ class PostgresStore:
         conn.execute(f"SET hnsw.ef_search = {self.ef_search}")
         self._local.conn = conn
         with self._all_lock:
-            self._all.append(conn)
+            # Threads come and go (the chat's workers end when idle); their connections would
+            # otherwise stay open until the server has none left, so they close here.
+            gone = [c for owner, c in self._all if (t := owner()) is None or not t.is_alive()]
+            self._all = [(owner, c) for owner, c in self._all if c not in gone]
+            self._all.append((weakref.ref(threading.current_thread()), conn))
+        for old in gone:
+            old.close()
 
     def close(self) -> None:
         with self._all_lock:
             conns, self._all = self._all, []
-        for conn in conns:
+        for _, conn in conns:
             conn.close()
         self._local = threading.local()
 
