@@ -3,12 +3,15 @@ each feed's state.
 
 Per feed: a conditional GET (ETag / If-Modified-Since); a 304 costs nothing more. Otherwise the
 feed is parsed, and each entry matched to what an earlier sync made of it: by GUID (the entry's
-key in this feed), then by link / canonical URL (the same article reached another way), then by
-content hash (the ingestor's duplicate check). An entry whose feed fields are unchanged is
-skipped without fetching anything; a new or edited one becomes a document with a stable id, so
-an edit replaces the old version and re-embeds only its changed chunks. An entry with only a
-summary has its link fetched for the full article (robots.txt honoured); if that fails the
-summary is indexed and the error reported. A feed that cannot be fetched or parsed gets the
+key in this feed), then by link (the same article in another feed), then by content hash (the
+ingestor's duplicate check). A feed only ever writes documents with the ids it makes
+(index.feeds.made_by_feed): a document the user added by URL or file is never matched by its
+URL, and one an entry turns out to duplicate is recorded as the entry's but never replaced, nor
+removed with the feed. An entry whose feed fields are unchanged is skipped without fetching
+anything; a new or edited one becomes a document with a stable id, so an edit replaces the old
+version and re-embeds only its changed chunks. An entry with only a summary has its link fetched
+for the full article (robots.txt honoured); if that fails the summary is indexed and the error
+reported. A feed that cannot be fetched or parsed gets the
 error in its state and in the summary, and nothing of it is written; the other feeds go on.
 Not here: scheduling in the chat (rag.feeds.background), the network rules (rag.web.fetch).
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from index.feeds import Feed, FeedItem, FeedStore
+from index.feeds import FEED_DOC_PREFIX, Feed, FeedItem, FeedStore, made_by_feed
 from rag.errors import InputError
 from rag.feeds.parse import Entry, parse_feed
 from rag.ingest import Ingestor
@@ -123,8 +126,11 @@ class Syncer:
             if old is not None and old.entry_hash == entry.fingerprint:
                 result.unchanged += 1
                 continue
-            doc_id = (old.doc_id if old else None) or (self.feeds.doc_for_link(entry.link) if entry.link else None) \
-                or url_doc_id(f"{feed.url}\0{entry.key}", prefix="feed")
+            # An item recorded as the twin of a user's document keeps that document out of the feed's
+            # reach: its edit becomes a document of the feed's own.
+            doc_id = (old.doc_id if old and made_by_feed(old.doc_id) else None) \
+                or (self.feeds.doc_for_link(entry.link) if entry.link else None) \
+                or url_doc_id(f"{feed.url}\0{entry.key}", prefix=FEED_DOC_PREFIX)
             todo.append((entry, doc_id))
         if not todo:
             return

@@ -152,6 +152,30 @@ def test_removing_a_feed_removes_only_its_own_articles(app, web) -> None:
     assert [f.url for f in app.feeds.all()] == [web.url("/g.xml")]
 
 
+def test_a_feed_never_replaces_or_removes_a_document_it_did_not_create(app, web) -> None:
+    """Review finding A: a user's document reached by a feed entry's link, or equal to an entry's
+    content, stays the user's: not overwritten by a teaser, not removed with the feed."""
+    from index.records import Document
+    from rag.feeds.parse import html_text
+
+    user_text = "The user's own full copy of the museum story, with every paragraph. " * 12
+    twin = items(web, 1, prefix="w")[0]
+    app.ingestor.add_documents([
+        Document("mine-by-url", "Museum", user_text, url=web.url("/gone"), published="2024-03-01"),
+        Document("mine-twin", twin.title, html_text(twin.content), url=twin.link, published=twin.published)])
+    web.routes["/f.xml"] = Route(rss("F", [Item("x", "Short one", web.url("/gone"), "2024-03-01",
+                                                summary="The museum reopens in June after repairs."), twin]))
+    subscribe(app, web.url("/f.xml"))
+    result = app.syncer.sync().feeds[0]
+    assert (result.new, result.unchanged, result.error) == (1, 1, None)  # the teaser, and the twin
+    assert app.store.document_text("mine-by-url").startswith("The user's own full copy")
+    doc_ids = app.feeds.remove(web.url("/f.xml"))
+    assert doc_ids and not {"mine-by-url", "mine-twin"} & set(doc_ids)
+    for doc_id in doc_ids:
+        app.ingestor.remove(doc_id)
+    assert sorted(d.id for d in app.store.documents()) == ["mine-by-url", "mine-twin"]
+
+
 @pytest.mark.integration
 def test_a_postgresql_store_keeps_its_feeds_there_and_a_resync_adds_nothing(make_app, web, postgres_url) -> None:
     import psycopg
