@@ -58,7 +58,7 @@ def remove_feed(app: Newsrag, url: str) -> str:
     doc_ids = app.feeds.remove(url)
     if doc_ids is None:
         return f'<p class="nr-error">Not a feed: <code>{text(url)}</code></p>'
-    removed = sum(app.ingestor.remove(d) for d in doc_ids)
+    removed = app.ingestor.remove_many(doc_ids)
     return f'<p class="nr-ok">Unsubscribed from <code>{text(url)}</code>; removed {removed} of its articles.</p>'
 
 

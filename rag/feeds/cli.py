@@ -75,7 +75,7 @@ def feed_remove(run: Invocation, url: str, keep_articles: bool) -> int:
     if doc_ids is None:
         print(f"newsrag: error: not a feed: {url!r} (see `newsrag feed list`)", file=sys.stderr)
         return 1
-    removed = 0 if keep_articles else sum(app.ingestor.remove(d) for d in doc_ids)
+    removed = 0 if keep_articles else app.ingestor.remove_many(doc_ids)
     print(f"unsubscribed from {url}; removed {removed} of its articles")
     return 0
 
