@@ -11,8 +11,11 @@ removed with the feed. An entry whose feed fields are unchanged is skipped witho
 anything; a new or edited one becomes a document with a stable id, so an edit replaces the old
 version and re-embeds only its changed chunks. An entry with only a summary has its link fetched
 for the full article (robots.txt honoured); if that fails the summary is indexed and the error
-reported. A feed that cannot be fetched or parsed gets the
-error in its state and in the summary, and nothing of it is written; the other feeds go on.
+reported. A feed that cannot be fetched or parsed gets the error in its state and in the summary,
+and nothing of it is written; one whose entries cannot be indexed (the embedding server down, a
+store write refused) gets it too, keeps what was written and has no validators recorded, so the
+next sync tries it again in full; either way the other feeds go on. Unsubscribing goes through
+`Syncer.unsubscribe`, which waits for the sync in flight.
 Not here: scheduling in the chat (rag.feeds.background), the network rules (rag.web.fetch).
 """
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from index.feeds import FEED_DOC_PREFIX, Feed, FeedItem, FeedStore, made_by_feed
-from rag.errors import InputError
+from rag.errors import InputError, NewsragError
 from rag.feeds.parse import Entry, parse_feed
 from rag.ingest import Ingestor
 from index.records import Document
@@ -65,7 +68,8 @@ class SyncSummary:
 
 
 class Syncer:
-    """Syncs feeds into one store; one sync at a time per process (a lock), any thread."""
+    """Syncs feeds into one store, and unsubscribes from them; one at a time per process (a
+    lock), from any thread."""
 
     def __init__(self, feeds: FeedStore, ingestor: Ingestor, fetcher: Fetcher) -> None:
         self.feeds = feeds
@@ -91,6 +95,21 @@ class Syncer:
                 self.ingestor.store.save_vectors()
             return summary
 
+    def unsubscribe(self, url: str, *, keep_documents: bool = False) -> int | None:
+        """Remove the feed ``url`` and, unless ``keep_documents``, the documents only it made
+        (index.feeds.FeedStore.remove); how many documents went, or None when ``url`` is not a feed.
+
+        Waits for the sync in flight: one fetching this feed would otherwise index its articles
+        again after they were removed, and fail recording them (the feed is gone). The lock is
+        this process's: a sync in another process that loses its feed this way fails on that
+        feed's items alone (a StoreError, reported as the feed's error).
+        """
+        with self._lock:
+            doc_ids = self.feeds.remove(url)
+            if doc_ids is None:
+                return None
+            return 0 if keep_documents else self.ingestor.remove_many(doc_ids)
+
     def sync_feed(self, feed: Feed) -> FeedResult:
         result = FeedResult(feed.url)
         try:
@@ -107,7 +126,13 @@ class Syncer:
             result.error = err.problem
             self.feeds.record_fetch(feed.url, status=result.status, error=err.problem)
             return result
-        self._index_entries(feed, parsed.entries, parsed.title, result)
+        try:
+            self._index_entries(feed, parsed.entries, parsed.title, result)
+        except NewsragError as err:  # ModelError, StoreError: this feed fails, the others go on
+            result.error = f"indexing its entries failed: {err}"
+            # Without the validators: a 304 next time would leave the entries not indexed.
+            self.feeds.record_fetch(feed.url, status=response.status, error=result.error)
+            return result
         self.feeds.record_fetch(feed.url, status=response.status, error=None, etag=response.etag,
                                 last_modified=response.last_modified, title=parsed.title,
                                 items_seen=len(parsed.entries))

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import gzip
+import threading
+import time
 
 import pytest
+from fakes import HashEmbedder, ScriptedGenerator
 from feed_samples import BILLION_LAUGHS, Item, article_html, atom, rss
 from fixture_server import Route
+
+from rag.errors import ModelError
 
 LONG = ("The regional council of Tarragona voted on Monday to extend the coastal tram line to the port, "
         "a project first proposed in 2009. ") * 8
@@ -174,6 +179,72 @@ def test_a_feed_never_replaces_or_removes_a_document_it_did_not_create(app, web)
     for doc_id in doc_ids:
         app.ingestor.remove(doc_id)
     assert sorted(d.id for d in app.store.documents()) == ["mine-by-url", "mine-twin"]
+
+
+class FailingEmbedder(HashEmbedder):
+    """An embedding server that is down for any text with ``marker`` in it."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def embed(self, texts):
+        if any(self.marker in t for t in texts):
+            raise ModelError("the embedding server at http://127.0.0.1:9/ is down")
+        return super().embed(texts)
+
+
+def test_a_feed_whose_indexing_fails_fails_alone(settings, web) -> None:
+    """Review finding B: a ModelError while indexing one feed's entries ended the whole sync."""
+    from rag.wiring import build
+
+    app = build(settings.replace(allow_private_urls=True, fetch_per_host_rps=1000),
+                embedder=FailingEmbedder("Kaboom"), generator=ScriptedGenerator())
+    web.routes["/down.xml"] = Route(rss("Down", items(web, 2, prefix="d", content="Kaboom. " + LONG)))
+    web.routes["/good.xml"] = Route(rss("Good", items(web, 2)), etag='"g1"')
+    subscribe(app, web.url("/down.xml"), web.url("/good.xml"))
+    summary = app.syncer.sync()
+    results = {r.url: r for r in summary.feeds}
+    down = results[web.url("/down.xml")]
+    assert "embedding server" in down.error and down.new == 0 and summary.failed_feeds == [down]
+    assert results[web.url("/good.xml")].new == 2 and app.store.counts()[0] == 2
+    state = app.feeds.get(web.url("/down.xml"))
+    assert "embedding server" in state.last_error and state.last_fetch and state.items == 0
+    assert app.feeds.get(web.url("/good.xml")).etag == '"g1"'
+    app.embedder.marker = "no longer"  # the server is back: the next sync indexes the feed
+    again = app.syncer.sync([web.url("/down.xml")]).feeds[0]
+    assert (again.new, again.error) == (2, None) and app.feeds.get(web.url("/down.xml")).last_error is None
+
+
+def test_unsubscribing_waits_for_the_sync_in_flight(app, web) -> None:
+    """Review finding B: a feed removed while a sync was fetching it got its articles back, and
+    recording them hit the foreign key."""
+    web.routes["/f.xml"] = Route(rss("F", items(web, 1, prefix="s", content="")))
+    web.routes["/s/0"] = Route(article_html("S story 0", ["Slow article. " + LONG]),
+                               headers={"Content-Type": "text/html"}, delay=1.0)
+    subscribe(app, web.url("/f.xml"))
+    summaries = []
+    syncing = threading.Thread(target=lambda: summaries.append(app.syncer.sync()))
+    syncing.start()
+    try:
+        deadline = time.monotonic() + 10
+        while web.hits("/s/0") == 0:
+            assert time.monotonic() < deadline, "the sync never fetched the article"
+            time.sleep(0.02)
+        assert app.syncer.unsubscribe(web.url("/f.xml")) == 1  # after the sync, with its article
+    finally:
+        syncing.join(10)
+    assert summaries[0].feeds[0].new == 1 and summaries[0].failed_feeds == []
+    assert app.feeds.all() == [] and app.store.counts()[0] == 0
+    assert app.syncer.unsubscribe(web.url("/f.xml")) is None
+
+
+def test_unsubscribing_can_keep_the_articles(app, web) -> None:
+    web.routes["/f.xml"] = Route(rss("F", items(web, 2)))
+    subscribe(app, web.url("/f.xml"))
+    app.syncer.sync()
+    assert app.syncer.unsubscribe(web.url("/f.xml"), keep_documents=True) == 0
+    assert app.feeds.all() == [] and app.store.counts()[0] == 2
 
 
 @pytest.mark.integration
