@@ -7,7 +7,7 @@ import time
 
 import pytest
 from fakes import HashEmbedder, ScriptedGenerator
-from feed_samples import BILLION_LAUGHS, Item, article_html, atom, rss
+from feed_samples import BILLION_LAUGHS, BILLION_LAUGHS_EUC_JP, Item, article_html, atom, rss
 from fixture_server import Route
 
 from rag.errors import ModelError
@@ -106,6 +106,7 @@ def test_bad_feeds_fail_alone_with_their_error_recorded(app, web) -> None:
         "/loop.xml": (Route(status=302, headers={"Location": "/loop.xml"}), "redirects"),
         "/html.xml": (Route(b"<html><body><p>Not a feed</p></body></html>"), "not an RSS or Atom feed"),
         "/bomb.xml": (Route(BILLION_LAUGHS), "declares XML entities"),
+        "/bomb-euc-jp.xml": (Route(BILLION_LAUGHS_EUC_JP), "declares XML entities"),
         "/gzip.xml": (Route(gzip.compress(rss("Z", items(web, 1, "z")) + b" " * 20_000_000),
                             headers={"Content-Encoding": "gzip"}), "decompressed body exceeds"),
         "/huge.xml": (Route(b"<rss>" + b" " * 600_000 + b"</rss>"), "too large"),
