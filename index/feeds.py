@@ -21,6 +21,12 @@ STORED_FEED_COLUMNS = ("url, title, interval_s, added_at, last_fetch, last_succe
 FEED_COLUMNS = (STORED_FEED_COLUMNS +
                 ", (SELECT COUNT(DISTINCT doc_id) FROM feed_items i WHERE i.feed_url = feeds.url)")
 ITEM_COLUMNS = "key, link, doc_id, entry_hash, seen_at"
+# The ids the sync gives the documents it makes (rag.web.article.url_doc_id with this prefix,
+# "feed-<slug>-<hash>"). An item can also point at a document a feed did not make (the user's
+# content twin); only these are a feed's to replace or remove, so a feed never touches a
+# document the user added. In SQL, ``substr`` rather than LIKE: LIKE is case-blind in SQLite.
+FEED_DOC_PREFIX = "feed"
+FEED_MADE = f"substr(doc_id, 1, {len(FEED_DOC_PREFIX) + 1}) = '{FEED_DOC_PREFIX}-'"
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,9 @@ class FeedStore(Protocol):
         ``update``). ValueError for an empty URL or an interval under a second."""
 
     def remove(self, url: str) -> list[str] | None:
-        """Unsubscribe, with the feed's items; the ids of documents no other feed has (sorted,
-        for the caller to remove), or None when ``url`` is not a feed."""
+        """Unsubscribe, with the feed's items; the ids of the documents a feed made (`made_by_feed`)
+        that this feed has and no other feed does (sorted, for the caller to remove), or None when
+        ``url`` is not a feed. Never a document the user added, even one an item points at."""
 
     def all(self) -> list[Feed]:
         """Every feed, oldest subscription first."""
@@ -80,7 +87,8 @@ class FeedStore(Protocol):
         """A feed's items by key (empty for an unknown feed)."""
 
     def doc_for_link(self, link: str) -> str | None:
-        """The document an item with this link (or a document with this canonical URL) became."""
+        """The document a feed made (`made_by_feed`) for an item with this link, if any. Not a
+        document the user added with that URL: the feed would replace the user's text."""
 
     def record_items(self, url: str, items: Sequence[FeedItem]) -> None:
         """Insert or update a feed's items, stamped now, in one transaction; StoreError when
@@ -89,6 +97,11 @@ class FeedStore(Protocol):
     def restore(self, feed: Feed, items: Sequence[FeedItem]) -> None:
         """Make ``feed`` (its state as given, ``items`` aside) and exactly these items, with their
         own ``seen_at``, what the store holds for its URL, in one transaction (for `migrate`)."""
+
+
+def made_by_feed(doc_id: str) -> bool:
+    """Whether ``doc_id`` is one the sync gives the documents it makes (FEED_MADE, in Python)."""
+    return doc_id.startswith(FEED_DOC_PREFIX + "-")
 
 
 def check_subscription(url: str, interval_s: int) -> None:

@@ -143,7 +143,15 @@ class Ingestor:
         return report
 
     def remove(self, doc_id: str) -> bool:
-        removed = self.store.remove(doc_id)
+        return self.remove_many([doc_id]) == 1
+
+    def remove_many(self, doc_ids: Iterable[str]) -> int:
+        """Remove these documents (unknown ids and repeats are skipped); how many were removed.
+
+        The vector file is written once at the end, not per document: it is the whole FAISS
+        index, so removing a 300-article feed one by one rewrote it 300 times.
+        """
+        removed = sum(self.store.remove(doc_id) for doc_id in dict.fromkeys(doc_ids))
         if removed:
             self.store.save_vectors()
         return removed

@@ -69,5 +69,11 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
 <rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item></channel></rss>"""
 
+# The same bomb declaring an encoding expat cannot read: defusedxml then fails to parse it at all
+# (so it never sees the entities), while feedparser transcodes it and reads on.
+BILLION_LAUGHS_EUC_JP = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>',
+                                               b'<?xml version="1.0" encoding="EUC-JP"?>', 1)
+assert BILLION_LAUGHS_EUC_JP != BILLION_LAUGHS
+
 HOSTILE_FEED_TITLE = '<img src=x onerror="window.__pwned=1"> Breaking'
 HOSTILE_ITEM_TITLE = '<script>window.__pwned=1</script>Ferry news'

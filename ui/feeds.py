@@ -55,10 +55,9 @@ def add_feed(app: Newsrag, url: str) -> str:
 
 def remove_feed(app: Newsrag, url: str) -> str:
     url = (url or "").strip()
-    doc_ids = app.feeds.remove(url)
-    if doc_ids is None:
+    removed = app.syncer.unsubscribe(url)  # waits for a background sync in flight
+    if removed is None:
         return f'<p class="nr-error">Not a feed: <code>{text(url)}</code></p>'
-    removed = sum(app.ingestor.remove(d) for d in doc_ids)
     return f'<p class="nr-ok">Unsubscribed from <code>{text(url)}</code>; removed {removed} of its articles.</p>'
 
 

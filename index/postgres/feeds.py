@@ -13,7 +13,7 @@ import contextlib
 from typing import Any, Iterator, Sequence
 
 from index.errors import StoreError
-from index.feeds import (FEED_COLUMNS, ITEM_COLUMNS, STORED_FEED_COLUMNS, Feed, FeedItem, check_subscription,
+from index.feeds import (FEED_COLUMNS, FEED_MADE, ITEM_COLUMNS, STORED_FEED_COLUMNS, Feed, FeedItem, check_subscription,
                          feed_row, now_iso)
 
 _UPSERT_ITEM = (f"INSERT INTO feed_items (feed_url, {ITEM_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s) "
@@ -61,7 +61,7 @@ class PostgresFeedStore:
             if conn.execute("SELECT 1 FROM feeds WHERE url = %s FOR UPDATE", (url,)).fetchone() is None:
                 return None
             only_here = [row[0] for row in conn.execute(
-                "SELECT DISTINCT doc_id FROM feed_items WHERE feed_url = %s AND doc_id NOT IN "
+                f"SELECT DISTINCT doc_id FROM feed_items WHERE feed_url = %s AND {FEED_MADE} AND doc_id NOT IN "
                 "(SELECT doc_id FROM feed_items WHERE feed_url <> %s) ORDER BY doc_id", (url, url))]
             conn.execute("DELETE FROM feeds WHERE url = %s", (url,))  # its items cascade
             return only_here
@@ -92,10 +92,8 @@ class PostgresFeedStore:
         return {row[0]: FeedItem(*row) for row in rows}
 
     def doc_for_link(self, link: str) -> str | None:
-        conn = self.store.conn
-        row = conn.execute("SELECT doc_id FROM feed_items WHERE link = %s LIMIT 1", (link,)).fetchone()
-        if row is None:
-            row = conn.execute("SELECT id FROM documents WHERE url = %s LIMIT 1", (link,)).fetchone()
+        row = self.store.conn.execute(
+            f"SELECT doc_id FROM feed_items WHERE link = %s AND {FEED_MADE} LIMIT 1", (link,)).fetchone()
         return row[0] if row else None
 
     def record_items(self, url: str, items: Sequence[FeedItem]) -> None:

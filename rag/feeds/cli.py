@@ -71,11 +71,10 @@ def feed_list(run: Invocation, as_json: bool) -> int:
 @pass_invocation
 def feed_remove(run: Invocation, url: str, keep_articles: bool) -> int:
     app = open_app(run.settings(), seed=False)
-    doc_ids = app.feeds.remove(url)
-    if doc_ids is None:
+    removed = app.syncer.unsubscribe(url, keep_documents=keep_articles)
+    if removed is None:
         print(f"newsrag: error: not a feed: {url!r} (see `newsrag feed list`)", file=sys.stderr)
         return 1
-    removed = 0 if keep_articles else sum(app.ingestor.remove(d) for d in doc_ids)
     print(f"unsubscribed from {url}; removed {removed} of its articles")
     return 0
 

@@ -1,10 +1,15 @@
 """Parse fetched feed bytes (RSS 0.9x/1.0/2.0, Atom) into `Entry` records with feedparser.
 
 feedparser only ever sees bytes we fetched (never a URL: it would fetch by itself, past every
-network rule of rag.web.fetch). Before it, defusedxml reads the document with entity
-declarations forbidden, so a "billion laughs" bomb is refused instead of expanded; a document
-that is not well-formed XML is still handed to feedparser, which reads many broken real-world
-feeds, and refused only if it finds no feed in it. Entry text is plain text: HTML in summaries
+network rule of rag.web.fetch). A feed whose bytes declare XML entities (``<!ENTITY``, any case,
+in an ASCII-compatible encoding, UTF-16, UTF-32, or the EBCDIC feedparser recognises) is refused
+before any parser reads it, so a "billion laughs" bomb is never expanded: no real feed needs an
+entity declaration, and a parser check alone let through what the checking parser could not read
+(an encoding expat lacks, such as EUC-JP, which feedparser transcodes). Then defusedxml reads the
+document with entity declarations forbidden, as a second guard; a document that is not
+well-formed XML is still handed to feedparser, which reads many broken real-world feeds, and
+refused only if it finds no feed in it. The cost: a literal ``<!ENTITY`` inside CDATA (an article
+about XML) refuses its feed too; an escaped one (``&lt;!ENTITY``) is text and passes. Entry text is plain text: HTML in summaries
 and content is reduced to its text here. Not here: deciding what to fetch or index (rag.feeds.sync).
 """
 from __future__ import annotations
@@ -65,7 +70,22 @@ def parse_feed(url: str, data: bytes) -> ParsedFeed:
     return ParsedFeed(title, tuple(entries))
 
 
+# "<!entity" as it looks in the encodings whose letters `bytes.lower` folds as ASCII (their
+# other bytes are zero); EBCDIC is decoded instead (see _refuse_entities).
+_ENTITY_DECLARATIONS = tuple(dict.fromkeys("<!entity".encode(codec) for codec in (
+    "ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")))
+_EBCDIC_MARKER = b"\x4c\x6f\xa7\x94"  # "<?xm" in cp037, as feedparser recognises it
+
+
+def _declares_entities(data: bytes) -> bool:
+    folded = data.decode("cp037").lower().encode("ascii", "ignore") if data.startswith(_EBCDIC_MARKER) \
+        else data.lower()
+    return any(needle in folded for needle in _ENTITY_DECLARATIONS)
+
+
 def _refuse_entities(url: str, data: bytes) -> None:
+    if _declares_entities(data):
+        raise InputError(url, "refused: the feed declares XML entities (<!ENTITY), as entity-expansion bombs do")
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import ParseError, fromstring
 

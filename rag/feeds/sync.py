@@ -3,13 +3,19 @@ each feed's state.
 
 Per feed: a conditional GET (ETag / If-Modified-Since); a 304 costs nothing more. Otherwise the
 feed is parsed, and each entry matched to what an earlier sync made of it: by GUID (the entry's
-key in this feed), then by link / canonical URL (the same article reached another way), then by
-content hash (the ingestor's duplicate check). An entry whose feed fields are unchanged is
-skipped without fetching anything; a new or edited one becomes a document with a stable id, so
-an edit replaces the old version and re-embeds only its changed chunks. An entry with only a
-summary has its link fetched for the full article (robots.txt honoured); if that fails the
-summary is indexed and the error reported. A feed that cannot be fetched or parsed gets the
-error in its state and in the summary, and nothing of it is written; the other feeds go on.
+key in this feed), then by link (the same article in another feed), then by content hash (the
+ingestor's duplicate check). A feed only ever writes documents with the ids it makes
+(index.feeds.made_by_feed): a document the user added by URL or file is never matched by its
+URL, and one an entry turns out to duplicate is recorded as the entry's but never replaced, nor
+removed with the feed. An entry whose feed fields are unchanged is skipped without fetching
+anything; a new or edited one becomes a document with a stable id, so an edit replaces the old
+version and re-embeds only its changed chunks. An entry with only a summary has its link fetched
+for the full article (robots.txt honoured); if that fails the summary is indexed and the error
+reported. A feed that cannot be fetched or parsed gets the error in its state and in the summary,
+and nothing of it is written; one whose entries cannot be indexed (the embedding server down, a
+store write refused) gets it too, keeps what was written and has no validators recorded, so the
+next sync tries it again in full; either way the other feeds go on. Unsubscribing goes through
+`Syncer.unsubscribe`, which waits for the sync in flight.
 Not here: scheduling in the chat (rag.feeds.background), the network rules (rag.web.fetch).
 """
 from __future__ import annotations
@@ -19,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from index.feeds import Feed, FeedItem, FeedStore
-from rag.errors import InputError
+from index.feeds import FEED_DOC_PREFIX, Feed, FeedItem, FeedStore, made_by_feed
+from rag.errors import InputError, NewsragError
 from rag.feeds.parse import Entry, parse_feed
 from rag.ingest import Ingestor
 from index.records import Document
@@ -62,7 +68,8 @@ class SyncSummary:
 
 
 class Syncer:
-    """Syncs feeds into one store; one sync at a time per process (a lock), any thread."""
+    """Syncs feeds into one store, and unsubscribes from them; one at a time per process (a
+    lock), from any thread."""
 
     def __init__(self, feeds: FeedStore, ingestor: Ingestor, fetcher: Fetcher) -> None:
         self.feeds = feeds
@@ -88,6 +95,21 @@ class Syncer:
                 self.ingestor.store.save_vectors()
             return summary
 
+    def unsubscribe(self, url: str, *, keep_documents: bool = False) -> int | None:
+        """Remove the feed ``url`` and, unless ``keep_documents``, the documents only it made
+        (index.feeds.FeedStore.remove); how many documents went, or None when ``url`` is not a feed.
+
+        Waits for the sync in flight: one fetching this feed would otherwise index its articles
+        again after they were removed, and fail recording them (the feed is gone). The lock is
+        this process's: a sync in another process that loses its feed this way fails on that
+        feed's items alone (a StoreError, reported as the feed's error).
+        """
+        with self._lock:
+            doc_ids = self.feeds.remove(url)
+            if doc_ids is None:
+                return None
+            return 0 if keep_documents else self.ingestor.remove_many(doc_ids)
+
     def sync_feed(self, feed: Feed) -> FeedResult:
         result = FeedResult(feed.url)
         try:
@@ -104,7 +126,13 @@ class Syncer:
             result.error = err.problem
             self.feeds.record_fetch(feed.url, status=result.status, error=err.problem)
             return result
-        self._index_entries(feed, parsed.entries, parsed.title, result)
+        try:
+            self._index_entries(feed, parsed.entries, parsed.title, result)
+        except NewsragError as err:  # ModelError, StoreError: this feed fails, the others go on
+            result.error = f"indexing its entries failed: {err}"
+            # Without the validators: a 304 next time would leave the entries not indexed.
+            self.feeds.record_fetch(feed.url, status=response.status, error=result.error)
+            return result
         self.feeds.record_fetch(feed.url, status=response.status, error=None, etag=response.etag,
                                 last_modified=response.last_modified, title=parsed.title,
                                 items_seen=len(parsed.entries))
@@ -123,8 +151,11 @@ class Syncer:
             if old is not None and old.entry_hash == entry.fingerprint:
                 result.unchanged += 1
                 continue
-            doc_id = (old.doc_id if old else None) or (self.feeds.doc_for_link(entry.link) if entry.link else None) \
-                or url_doc_id(f"{feed.url}\0{entry.key}", prefix="feed")
+            # An item recorded as the twin of a user's document keeps that document out of the feed's
+            # reach: its edit becomes a document of the feed's own.
+            doc_id = (old.doc_id if old and made_by_feed(old.doc_id) else None) \
+                or (self.feeds.doc_for_link(entry.link) if entry.link else None) \
+                or url_doc_id(f"{feed.url}\0{entry.key}", prefix=FEED_DOC_PREFIX)
             todo.append((entry, doc_id))
         if not todo:
             return

@@ -110,15 +110,19 @@ def test_record_items_of_an_unknown_feed_is_a_store_error_and_writes_nothing(sto
     assert feeds.items_of("https://nope.example/feed") == {}
 
 
-def test_doc_for_link_finds_an_item_then_a_document_url(stores):
+def test_doc_for_link_finds_only_a_document_a_feed_made(stores):
+    """A user's document with the same URL, or one an item was recorded as a twin of, is not
+    handed out: the feed would replace it with its own version."""
     store, feeds = stores
     feeds.add("https://a.example/feed", 3600)
-    feeds.record_items("https://a.example/feed", [item("g1", "doc-1", "https://a.example/1")])
+    feeds.record_items("https://a.example/feed", [item("g1", "feed-a-1-0000aaaa", "https://a.example/1"),
+                                                  item("g2", "mine", "https://a.example/2")])
     p = prepared("page", "The council voted on the tram line. " * 6)
     doc = Document(p.document.id, "Tram", p.document.text, url="https://a.example/canonical")
     store.write([PreparedDocument(doc, p.content_hash, p.chunks, p.embeddings, p.text_hashes)])
-    assert feeds.doc_for_link("https://a.example/1") == "doc-1"
-    assert feeds.doc_for_link("https://a.example/canonical") == "page"
+    assert feeds.doc_for_link("https://a.example/1") == "feed-a-1-0000aaaa"
+    assert feeds.doc_for_link("https://a.example/canonical") is None  # the user's, by URL
+    assert feeds.doc_for_link("https://a.example/2") is None  # the user's, as a content twin
     assert feeds.doc_for_link("https://a.example/unknown") is None
 
 
@@ -127,15 +131,19 @@ def test_remove_cascades_to_its_items_and_returns_only_its_own_documents(stores)
     f, g = "https://f.example/feed", "https://g.example/feed"
     feeds.add(f, 3600)
     feeds.add(g, 3600)
-    feeds.record_items(f, [item("1", "shared", "https://x.example/1"), item("2", "only-f", "https://x.example/2")])
-    feeds.record_items(g, [item("a", "shared", "https://x.example/1")])
-    assert feeds.remove(f) == ["only-f"]
+    feeds.record_items(f, [item("1", "feed-shared-1111aaaa", "https://x.example/1"),
+                           item("2", "feed-only-f-2222bbbb", "https://x.example/2"),
+                           item("3", "users-own", "https://x.example/3"),  # a twin of a user's document
+                           item("4", "FEED-upper-3333cccc", "https://x.example/4")])  # not an id a feed makes
+    feeds.record_items(g, [item("a", "feed-shared-1111aaaa", "https://x.example/1")])
+    assert feeds.remove(f) == ["feed-only-f-2222bbbb"]
     assert feeds.remove(f) is None and feeds.remove("https://never.example/") is None
     assert [x.url for x in feeds.all()] == [g]
     assert feeds.doc_for_link("https://x.example/2") is None  # its item rows went with it
     feeds.add(f, 3600)  # subscribing again starts from nothing
     assert feeds.items_of(f) == {} and feeds.get(f).items == 0
     assert set(feeds.items_of(g)) == {"a"}
+    assert feeds.remove(g) == ["feed-shared-1111aaaa"]  # made by f, now referenced by no feed
 
 
 def test_restore_writes_a_feed_exactly_and_is_all_or_nothing(stores):

@@ -115,3 +115,31 @@ def test_reordered_jsonl_without_ids_is_unchanged(make_app, tmp_path):
     report = app.ingestor.add([write_jsonl(tmp_path / "c.jsonl", [article(9), *rows])])
     assert report.added == ["a9"] and len(report.unchanged) == 4 and report.duplicates == []
     assert app.store.counts()[0] == 5
+
+
+class CountingStore:
+    """The real store, counting how often the vector file is written."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.saves = 0
+
+    def save_vectors(self) -> None:
+        self.saves += 1
+        self._store.save_vectors()
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_remove_many_removes_them_all_and_writes_the_vector_file_once(make_app, tmp_path):
+    """Review finding D: unsubscribing a feed of many articles rewrote the FAISS file per article."""
+    app = make_app()
+    app.ingestor.add([write_jsonl(tmp_path / "c.jsonl", [article(i) for i in range(5)])])
+    counting = CountingStore(app.store)
+    app.ingestor.store = counting
+    assert app.ingestor.remove_many(["a0", "a2", "a4", "not-there", "a2"]) == 3
+    assert counting.saves == 1
+    assert [d.id for d in app.store.documents()] == ["a1", "a3"]
+    assert app.store.vectors().count == app.store.counts()[1]
+    assert app.ingestor.remove_many(["not-there"]) == 0 and counting.saves == 1  # nothing removed: nothing saved

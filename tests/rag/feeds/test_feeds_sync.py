@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import gzip
+import threading
+import time
 
 import pytest
-from feed_samples import BILLION_LAUGHS, Item, article_html, atom, rss
+from fakes import HashEmbedder, ScriptedGenerator
+from feed_samples import BILLION_LAUGHS, BILLION_LAUGHS_EUC_JP, Item, article_html, atom, rss
 from fixture_server import Route
+
+from rag.errors import ModelError
 
 LONG = ("The regional council of Tarragona voted on Monday to extend the coastal tram line to the port, "
         "a project first proposed in 2009. ") * 8
@@ -101,6 +106,7 @@ def test_bad_feeds_fail_alone_with_their_error_recorded(app, web) -> None:
         "/loop.xml": (Route(status=302, headers={"Location": "/loop.xml"}), "redirects"),
         "/html.xml": (Route(b"<html><body><p>Not a feed</p></body></html>"), "not an RSS or Atom feed"),
         "/bomb.xml": (Route(BILLION_LAUGHS), "declares XML entities"),
+        "/bomb-euc-jp.xml": (Route(BILLION_LAUGHS_EUC_JP), "declares XML entities"),
         "/gzip.xml": (Route(gzip.compress(rss("Z", items(web, 1, "z")) + b" " * 20_000_000),
                             headers={"Content-Encoding": "gzip"}), "decompressed body exceeds"),
         "/huge.xml": (Route(b"<rss>" + b" " * 600_000 + b"</rss>"), "too large"),
@@ -150,6 +156,96 @@ def test_removing_a_feed_removes_only_its_own_articles(app, web) -> None:
     assert len(only_f) == 1  # the shared article stays for G
     assert app.feeds.remove(web.url("/nope.xml")) is None
     assert [f.url for f in app.feeds.all()] == [web.url("/g.xml")]
+
+
+def test_a_feed_never_replaces_or_removes_a_document_it_did_not_create(app, web) -> None:
+    """Review finding A: a user's document reached by a feed entry's link, or equal to an entry's
+    content, stays the user's: not overwritten by a teaser, not removed with the feed."""
+    from index.records import Document
+    from rag.feeds.parse import html_text
+
+    user_text = "The user's own full copy of the museum story, with every paragraph. " * 12
+    twin = items(web, 1, prefix="w")[0]
+    app.ingestor.add_documents([
+        Document("mine-by-url", "Museum", user_text, url=web.url("/gone"), published="2024-03-01"),
+        Document("mine-twin", twin.title, html_text(twin.content), url=twin.link, published=twin.published)])
+    web.routes["/f.xml"] = Route(rss("F", [Item("x", "Short one", web.url("/gone"), "2024-03-01",
+                                                summary="The museum reopens in June after repairs."), twin]))
+    subscribe(app, web.url("/f.xml"))
+    result = app.syncer.sync().feeds[0]
+    assert (result.new, result.unchanged, result.error) == (1, 1, None)  # the teaser, and the twin
+    assert app.store.document_text("mine-by-url").startswith("The user's own full copy")
+    doc_ids = app.feeds.remove(web.url("/f.xml"))
+    assert doc_ids and not {"mine-by-url", "mine-twin"} & set(doc_ids)
+    for doc_id in doc_ids:
+        app.ingestor.remove(doc_id)
+    assert sorted(d.id for d in app.store.documents()) == ["mine-by-url", "mine-twin"]
+
+
+class FailingEmbedder(HashEmbedder):
+    """An embedding server that is down for any text with ``marker`` in it."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def embed(self, texts):
+        if any(self.marker in t for t in texts):
+            raise ModelError("the embedding server at http://127.0.0.1:9/ is down")
+        return super().embed(texts)
+
+
+def test_a_feed_whose_indexing_fails_fails_alone(settings, web) -> None:
+    """Review finding B: a ModelError while indexing one feed's entries ended the whole sync."""
+    from rag.wiring import build
+
+    app = build(settings.replace(allow_private_urls=True, fetch_per_host_rps=1000),
+                embedder=FailingEmbedder("Kaboom"), generator=ScriptedGenerator())
+    web.routes["/down.xml"] = Route(rss("Down", items(web, 2, prefix="d", content="Kaboom. " + LONG)))
+    web.routes["/good.xml"] = Route(rss("Good", items(web, 2)), etag='"g1"')
+    subscribe(app, web.url("/down.xml"), web.url("/good.xml"))
+    summary = app.syncer.sync()
+    results = {r.url: r for r in summary.feeds}
+    down = results[web.url("/down.xml")]
+    assert "embedding server" in down.error and down.new == 0 and summary.failed_feeds == [down]
+    assert results[web.url("/good.xml")].new == 2 and app.store.counts()[0] == 2
+    state = app.feeds.get(web.url("/down.xml"))
+    assert "embedding server" in state.last_error and state.last_fetch and state.items == 0
+    assert app.feeds.get(web.url("/good.xml")).etag == '"g1"'
+    app.embedder.marker = "no longer"  # the server is back: the next sync indexes the feed
+    again = app.syncer.sync([web.url("/down.xml")]).feeds[0]
+    assert (again.new, again.error) == (2, None) and app.feeds.get(web.url("/down.xml")).last_error is None
+
+
+def test_unsubscribing_waits_for_the_sync_in_flight(app, web) -> None:
+    """Review finding B: a feed removed while a sync was fetching it got its articles back, and
+    recording them hit the foreign key."""
+    web.routes["/f.xml"] = Route(rss("F", items(web, 1, prefix="s", content="")))
+    web.routes["/s/0"] = Route(article_html("S story 0", ["Slow article. " + LONG]),
+                               headers={"Content-Type": "text/html"}, delay=1.0)
+    subscribe(app, web.url("/f.xml"))
+    summaries = []
+    syncing = threading.Thread(target=lambda: summaries.append(app.syncer.sync()))
+    syncing.start()
+    try:
+        deadline = time.monotonic() + 10
+        while web.hits("/s/0") == 0:
+            assert time.monotonic() < deadline, "the sync never fetched the article"
+            time.sleep(0.02)
+        assert app.syncer.unsubscribe(web.url("/f.xml")) == 1  # after the sync, with its article
+    finally:
+        syncing.join(10)
+    assert summaries[0].feeds[0].new == 1 and summaries[0].failed_feeds == []
+    assert app.feeds.all() == [] and app.store.counts()[0] == 0
+    assert app.syncer.unsubscribe(web.url("/f.xml")) is None
+
+
+def test_unsubscribing_can_keep_the_articles(app, web) -> None:
+    web.routes["/f.xml"] = Route(rss("F", items(web, 2)))
+    subscribe(app, web.url("/f.xml"))
+    app.syncer.sync()
+    assert app.syncer.unsubscribe(web.url("/f.xml"), keep_documents=True) == 0
+    assert app.feeds.all() == [] and app.store.counts()[0] == 2
 
 
 @pytest.mark.integration
