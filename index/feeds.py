@@ -6,7 +6,8 @@ backends implement it, `index.sqlite_feeds.SqliteFeedStore` in the SQLite store'
 `index.postgres.feeds.PostgresFeedStore` in the PostgreSQL one (rag.wiring.open_feeds picks the
 one that goes with the document store). Both keep the same two tables, and each write is one
 transaction, so a feed's state and its items never disagree after a crash, and removing a feed
-removes its items (ON DELETE CASCADE). Not here: fetching or parsing feeds (rag.feeds), the SQL.
+removes its items (ON DELETE CASCADE). Not here: fetching or parsing feeds (rag.feeds), the SQL
+(index.feed_tables, written once for both).
 """
 from __future__ import annotations
 
