@@ -141,8 +141,7 @@ def index_corpus(app: Any, corpus: Path, progress: bool) -> tuple[str, ...]:
                                  f"the index holds {len(indexed):,}: not removing the other {len(gone):,}. "
                                  f"Fix the file, or delete {app.settings.data_dir} to index it from scratch")
     # The folder belongs to this corpus alone, so anything else in it was deleted from the file.
-    for doc_id in gone:
-        app.ingestor.remove(doc_id)
+    app.ingestor.remove_many(gone)
     app.store.set_meta(_STAMP, stamp)
     return tuple(str(e) for e in report.errors)
 
