@@ -6,9 +6,11 @@
 Splits the questions into those with a time expression (rag.timeexpr finds a window) and those
 without, and prints doc_recall@k and text_recall@k for each group under: no dates at all, the
 old fixed as-of curve (drop > 7 days after as-of, halve every 60 days), the as-of rule in the
-settings, and the settings plus the date window. ``--years`` keeps only questions asked in those
-years (to tune on one split and report on the other); ``--grid`` also prints text_recall@k for
-every as-of rule of a grid of grace days and half-lives, over the questions without a window.
+settings, and the settings plus the date window (preferred with the settings' weight).
+``--years`` keeps only questions asked in those years (to tune on one split and report on the
+other); ``--grid`` also prints both recalls of the time questions for a range of window weights,
+and text_recall@k for every as-of rule of a grid of grace days and half-lives, over the
+questions without a window.
 No language model runs. Uses the index `newsrag eval --corpus` builds (NEWSRAG_DATA_DIR).
 """
 from __future__ import annotations
@@ -30,12 +32,16 @@ from rag.timeexpr import resolve_window  # noqa: E402
 from rag.wiring import build  # noqa: E402
 
 GRACE = (-1, 0, 3, 7, 14, 30)
+WEIGHTS = (0.5, 0.75, 1.0, 1.25, 1.5)
+settings_weight = 1.0
 HALF = (0, 30, 60, 180, 365, 730)
 
 
-def recall(app, questions, vectors, k: int, *, windows: bool, rule: AsOfRule | None) -> tuple[float, float]:
+def recall(app, questions, vectors, k: int, *, windows: bool, rule: AsOfRule | None,
+           weight: float | None = None) -> tuple[float, float]:
     r = app.retriever
     r.time_windows = windows
+    r.window_weight = settings_weight if weight is None else weight
     if rule is not None:
         r.as_of_rule = rule
     doc = text = 0
@@ -74,10 +80,12 @@ def main() -> None:
     plain = [q for q in questions if q not in timed]
     embed = {q.id: v for q, v in zip(questions, app.embedder.embed([q.question for q in questions]))}
     groups = {"with a time expression": timed, "without": plain, "all": questions}
+    global settings_weight
+    settings_weight = settings.time_window_weight
     configured = AsOfRule(settings.as_of_grace_days, settings.as_of_half_days)
     variants = [("no dates", False, None), ("old curve (7d, 60d)", False, AsOfRule(7, 60.0)),
                 (f"as-of rule ({configured.grace_days}d, {configured.half_days:g}d)", False, configured),
-                ("as-of rule + window", True, configured)]
+                (f"as-of rule + window (w {settings_weight:g})", True, configured)]
     print(f"{len(questions)} questions (years {args.years or 'all'}), k={args.k}, "
           f"index of {app.store.counts()[1]} chunks; {settings.retriever} retriever")
     print(f"{'group':24}{'n':>5}  " + "".join(f"{name:>30}" for name, _, _ in variants))
@@ -88,6 +96,12 @@ def main() -> None:
             cells.append(f"{f'doc {doc:.3f} text {text:.3f}':>30}")
         print(f"{label:24}{len(group):5}  " + "".join(cells))
     if args.grid:
+        print(f"\ndoc_recall@{args.k} / text_recall@{args.k} of the {len(timed)} questions with a time expression, "
+              f"by window weight (the as-of rule throughout; 1.5 is the hard filter)")
+        vecs = [embed[q.id] for q in timed]
+        for w in WEIGHTS:
+            doc, text = recall(app, timed, vecs, args.k, windows=True, rule=configured, weight=w)
+            print(f"  weight {w:<5g} doc {doc:.3f} text {text:.3f}")
         print(f"\ntext_recall@{args.k} / doc_recall@{args.k} of the {len(plain)} questions without a time "
               "expression, by as-of rule (grace days down, half-life days across; -1 and 0: none)")
         print(f"{'grace/half':>12}" + "".join(f"{h:>14}" for h in HALF))

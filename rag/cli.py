@@ -233,12 +233,12 @@ def cmd_ask(run: Invocation, question: str, as_json: bool, as_of: str | None, to
     settings = run.settings(top_k=top_k, retriever=retriever)
     checked_question(question, settings.max_question_chars)  # before loading anything
     app = open_app(settings)
-    if settings.time_windows and not as_json:
+    if settings.time_windows and settings.time_window_weight > 0 and not as_json:
         from rag.timeexpr import resolve_window
 
         window = resolve_window(question, date.fromisoformat(as_of) if as_of else date.today())
         if window is not None:
-            print(f"(searching articles published {window.start} to {window.end - timedelta(days=1)}, "
+            print(f"(preferring articles published {window.start} to {window.end - timedelta(days=1)}, "
                   f"for \u201c{window.phrase}\u201d)", file=sys.stderr)
     answer = None
     streamed = []

@@ -59,7 +59,10 @@ class Settings:
     candidates: int = 30
     rrf_k: int = 60
     min_evidence: float = 0.25
-    time_windows: bool = True  # "this week", "in March 2024": search only articles published then
+    time_windows: bool = True  # "this week", "in March 2024": prefer articles published then
+    # How strongly: the window's ranking counts this many times the archive's (README, "Questions
+    # about time"); 1.5 or more is a filter, 0 ignores time expressions.
+    time_window_weight: float = 1.0
     # With an as-of date and no time expression in the question: drop articles published more than
     # as_of_grace_days after it (-1 keeps them), and divide older ones' scores by 1 + age/as_of_half_days
     # (0: no age preference). Chosen on rtqa-dev's 2022 questions (README, "The as-of rule").
@@ -218,7 +221,7 @@ def _validated(s: Settings) -> Settings:
             # Not bad(): the value is a secret, and error messages end up in logs and terminals.
             raise ConfigError("setting auth: must look like user:password, with a user and a "
                               "non-empty password (the value given is not shown)")
-    for name in ("n_threads", "temperature", "min_evidence"):
+    for name in ("n_threads", "temperature", "min_evidence", "time_window_weight"):
         if getattr(s, name) < 0:
             raise bad(name, "must not be negative")
     if s.model.startswith(SERVER_PREFIX):

@@ -73,6 +73,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
                         max_chars=settings.max_text_chars)
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
                           candidates=settings.candidates, rrf_k=settings.rrf_k, time_windows=settings.time_windows,
+                          window_weight=settings.time_window_weight,
                           as_of=AsOfRule(settings.as_of_grace_days, settings.as_of_half_days))
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,

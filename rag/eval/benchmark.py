@@ -34,7 +34,7 @@ RESULTS, CONFIG = "results.jsonl", "config.json"
 # Settings that change answers: resuming a run folder with different ones would mix two runs.
 ANSWER_KEYS = ("naive", "dates", "corpus", "chunk_size", "chunk_overlap", "embed_model", "retriever",
                "top_k", "candidates", "rrf_k", "min_evidence", "ann_threshold", "model", "n_ctx",
-               "max_tokens", "temperature", "context_chars", "time_windows", "as_of_grace_days",
+               "max_tokens", "temperature", "context_chars", "time_windows", "time_window_weight", "as_of_grace_days",
                "as_of_half_days")
 _STAMP = "eval_corpus_stamp"
 # Pruning after a read that found under this share of the indexed articles is taken for a broken

@@ -124,7 +124,7 @@ def test_feed_commands_subscribe_sync_list_and_remove(env, capsys, monkeypatch, 
 
 def test_ask_says_which_window_a_time_question_searched(env, capsys):
     code, out, err = run(capsys, "ask", "Which firms pooled chip R&D this week?", "--as-of", "2025-05-02")
-    assert code == 0 and "searching articles published 2025-04-26 to 2025-05-04, for “this week”" in err
+    assert code == 0 and "preferring articles published 2025-04-26 to 2025-05-04, for “this week”" in err
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])

@@ -68,22 +68,52 @@ def _archive(app, days: int, recent: int):
     app.ingestor.add_documents(docs)
 
 
+WEEK = ("2024-04-25", "2024-05-01")
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
-def test_a_question_about_this_week_gets_its_full_top_k_from_that_week(make_app, mode):
+def test_an_explicit_window_gets_its_full_top_k_from_that_week(make_app, mode):
+    from datetime import date
+
+    from rag.timeexpr import TimeWindow
+
     app = make_app(candidates=10)
     _archive(app, 600, recent=8)
-    passages = app.retriever.retrieve("What ferry news came this week?", top_k=5, mode=mode, as_of="2024-05-01")
+    week = TimeWindow(date(2024, 4, 25), date(2024, 5, 2), "this week")
+    passages = app.retriever.retrieve("What ferry news came?", top_k=5, mode=mode, window=week)
     assert len(passages) == 5
-    assert all("2024-04-25" <= p.published <= "2024-05-01" for p in passages), [p.published for p in passages]
-    unwindowed = make_app(candidates=10, time_windows=False).retriever.retrieve(
-        "What ferry news came this week?", top_k=5, mode=mode)
-    assert sum("2024-04-25" <= p.published for p in unwindowed) < 5  # the old stories outrank them
+    assert all(WEEK[0] <= p.published <= WEEK[1] for p in passages), [p.published for p in passages]
+    unwindowed = app.retriever.retrieve("What ferry news came?", top_k=5, mode=mode)
+    assert sum(WEEK[0] <= p.published for p in unwindowed) < 5  # the old stories outrank them
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_a_question_about_this_week_prefers_that_weeks_articles(make_app, mode):
+    """A time expression in the question leads with its window but leaves room for the archive;
+    at a weight of 1.5 (with 30 candidates or fewer) it is the filter."""
+    question = "What ferry news came this week?"
+    counts = {}
+    for weight in (0, 1.0, 1.5):
+        app = make_app(candidates=10, time_window_weight=weight)
+        if weight == 0:
+            _archive(app, 600, recent=8)
+        passages = app.retriever.retrieve(question, top_k=5, mode=mode, as_of="2024-05-01")
+        assert len(passages) == 5
+        counts[weight] = sum(WEEK[0] <= p.published <= WEEK[1] for p in passages)
+        if weight:
+            assert WEEK[0] <= passages[0].published, [p.published for p in passages]
+    assert counts[0] < counts[1.0] < counts[1.5] == 5, counts
 
 
 def test_a_window_with_too_few_articles_is_topped_up_from_outside(make_app):
+    from datetime import date
+
+    from rag.timeexpr import TimeWindow
+
     app = make_app()
     _archive(app, 40, recent=2)
-    passages = app.retriever.retrieve("ferry news this week", top_k=5, as_of="2024-05-01")
+    week = TimeWindow(date(2024, 4, 25), date(2024, 5, 2), "this week")
+    passages = app.retriever.retrieve("ferry news", top_k=5, window=week)
     assert len(passages) == 5 and {p.doc_id for p in passages[:2]} == {"d0", "d1"}
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
 
