@@ -6,7 +6,8 @@ Every request goes through `Fetcher.get`, which enforces, per hop of a redirect 
   allows private URLs; the connection then goes to the address that was checked (the Host header
   and TLS SNI/certificate name stay the original host), so a DNS answer that changes between the
   check and the connection (rebinding) cannot redirect it;
-- connect and read timeouts and an overall deadline per response; a byte limit counted on the
+- connect and read timeouts and an overall deadline per response, headers included (a watchdog
+  closes the connection of a server that trickles its headers); a byte limit counted on the
   body as received and again on the decompressed bytes (gzip and deflate are decoded here, in
   bounded steps, so a small "zip bomb" never expands past the limit in memory);
 - at most ``max_redirects`` redirects, a User-Agent naming newsrag and its version, at most
@@ -18,7 +19,9 @@ Every request goes through `Fetcher.get`, which enforces, per hop of a redirect 
 The client is httpx (already a dependency of Gradio, maintained, with streaming, per-phase
 timeouts and the ``sni_hostname`` extension that lets us connect to a checked address while
 verifying the certificate for the real host); urllib would need a hand-made connection class
-for the same. Proxies from the environment are ignored (trust_env=False). Not here: parsing
+for the same. Each origin (scheme, host, port) has its own connection pool: pooled by the
+address alone, a TLS connection verified for one name would carry requests for another name on
+the same address. Proxies from the environment are ignored (trust_env=False). Not here: parsing
 what is fetched (rag.web.article, rag.feeds).
 """
 from __future__ import annotations
@@ -38,6 +41,7 @@ from rag.errors import InputError
 
 RETRY_STATUSES = (429, 503)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+MAX_POOLS = 32  # origins with open connections at once
 
 
 class FetchError(InputError):
@@ -119,7 +123,8 @@ class Fetcher:
     def __init__(self, policy: FetchPolicy) -> None:
         self.policy = policy
         self.requests = 0  # requests sent, retries and redirects included (for benchmarks)
-        self._client: Any = None
+        self._clients: dict[tuple[str, str, int], Any] = {}  # one pool per origin, see the docstring
+        self._users: dict[int, int] = {}  # id(client) -> requests using it now
         self._lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
@@ -152,9 +157,10 @@ class Fetcher:
         raise FetchError(url, f"more than {self.policy.max_redirects} redirects (a redirect loop?)")
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     # -- one request ------------------------------------------------------------------------
 
@@ -193,13 +199,20 @@ class Fetcher:
         if ":" in target.host and not host_header.startswith("["):
             host_header = f"[{target.host}]" if target.port is None else f"[{target.host}]:{target.port}"
         self._wait_turn(target.host)
-        client = self._http()
+        origin = (target.scheme, target.host, port)
+        client = self._http(origin)
         request = client.build_request("GET", pinned, headers={**headers, "host": host_header})
         if target.scheme == "https":
             request.extensions["sni_hostname"] = target.host
         started = time.monotonic()
         with self._lock:
             self.requests += 1
+        # httpx's timeouts are per socket operation, so headers sent a byte at a time would never
+        # time out; past the deadline the watchdog closes this origin's pool, which ends the read.
+        expired = threading.Event()
+        watchdog = threading.Timer(self.policy.deadline, self._expire, (origin, client, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             reply = client.send(request, stream=True, follow_redirects=False)
             try:
@@ -207,11 +220,28 @@ class Fetcher:
                     else self._read(original, reply, started)
             finally:
                 reply.close()
-        except httpx.TimeoutException as exc:
-            raise FetchError(original, f"timed out ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise FetchError(original, f"request failed: {type(exc).__name__}: {exc}") from None
+        except (httpx.HTTPError, OSError, RuntimeError) as exc:
+            if expired.is_set():
+                raise FetchError(original, f"too slow: no complete response within {self.policy.deadline:.0f}s") \
+                    from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise FetchError(original, f"timed out ({type(exc).__name__})") from None
+            if isinstance(exc, httpx.HTTPError):
+                raise FetchError(original, f"request failed: {type(exc).__name__}: {exc}") from None
+            raise
+        finally:
+            watchdog.cancel()
+            self._release(client)
+        if expired.is_set():
+            raise FetchError(original, f"too slow: no complete response within {self.policy.deadline:.0f}s")
         return Response(url, reply.status_code, body, {k.lower(): v for k, v in reply.headers.items()})
+
+    def _expire(self, origin: tuple[str, str, int], client: Any, expired: threading.Event) -> None:
+        expired.set()
+        with self._lock:
+            if self._clients.get(origin) is client:
+                del self._clients[origin]
+        client.close()  # any other request to this origin in flight fails with it
 
     def _read(self, original: str, reply: Any, started: float) -> bytes:
         limit = self.policy.max_bytes
@@ -231,16 +261,31 @@ class Fetcher:
         out += decoder(b"", limit - len(out))
         return bytes(out)
 
-    def _http(self) -> Any:
+    def _http(self, origin: tuple[str, str, int]) -> Any:
+        """This origin's client, counted as in use until `_release`."""
         with self._lock:
-            if self._client is None:
+            client = self._clients.get(origin)
+            if client is None:
                 import httpx
 
                 p = self.policy
-                self._client = httpx.Client(
+                client = self._clients[origin] = httpx.Client(
                     timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout), trust_env=False,
-                    follow_redirects=False, limits=httpx.Limits(max_connections=8, max_keepalive_connections=4))
-            return self._client
+                    follow_redirects=False, limits=httpx.Limits(max_connections=4, max_keepalive_connections=2))
+                # A sync visits many sites once: the oldest idle pools go (dicts keep insertion order).
+                idle = [o for o, c in self._clients.items() if not self._users.get(id(c))]
+                for stale in idle[: max(0, len(self._clients) - MAX_POOLS)]:
+                    self._clients.pop(stale).close()
+            self._users[id(client)] = self._users.get(id(client), 0) + 1
+            return client
+
+    def _release(self, client: Any) -> None:
+        with self._lock:
+            left = self._users.pop(id(client), 1) - 1
+            if left:
+                self._users[id(client)] = left
+            elif all(c is not client for c in self._clients.values()):
+                client.close()  # dropped while in use
 
     def _wait_turn(self, host: str) -> None:
         gap = 1.0 / self.policy.per_host_rps if self.policy.per_host_rps > 0 else 0.0

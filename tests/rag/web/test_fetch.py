@@ -136,3 +136,55 @@ def test_requests_to_one_host_are_spaced(web) -> None:
         f.get(web.url("/a"))
     assert time.monotonic() - started >= 0.29  # three gaps of 0.1 s
     f.close()
+
+
+def test_two_names_on_one_address_never_share_a_connection(web, fetcher) -> None:
+    """Pooled by address, a connection made (and, over TLS, verified) for one name would carry
+    the other name's requests; each origin has its own pool (found in review)."""
+    peers = []
+
+    def who(handler):
+        peers.append((handler.headers["Host"].split(":")[0], handler.client_address[1]))
+        return Route(b"ok")
+
+    web.routes["/who"] = who
+    for host in ("127.0.0.1", "localhost", "127.0.0.1", "localhost"):
+        fetcher.get(web.url("/who", host=host))
+    ports = {name: {port for n, port in peers if n == name} for name in ("127.0.0.1", "localhost")}
+    assert len(peers) == 4 and not ports["127.0.0.1"] & ports["localhost"], peers
+
+
+def test_the_deadline_covers_headers_sent_a_byte_at_a_time() -> None:
+    """Each byte comes within the read timeout, so only the overall deadline can stop this."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200:
+                if stop.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    fetcher = Fetcher(FetchPolicy(allow_private=True, connect_timeout=2, read_timeout=1, deadline=2,
+                                  per_host_rps=1000, retries=0))
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="too slow"):
+            fetcher.get(f"http://127.0.0.1:{listener.getsockname()[1]}/")
+        assert time.monotonic() - started < 2 + 1.5  # the deadline, and at most one read timeout
+    finally:
+        stop.set()
+        fetcher.close()
+        listener.close()
