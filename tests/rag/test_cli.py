@@ -49,6 +49,24 @@ def test_add_reports_bad_files_and_keeps_the_good_ones(env, capsys):
     assert "good" not in {d["id"] for d in json.loads(out)}
 
 
+def test_remove_of_several_ids_writes_the_vector_file_once(env, capsys, monkeypatch):
+    """Review finding: `remove A B C` rewrote the whole FAISS file once per id."""
+    from index.store import Store
+
+    rows = "".join(json.dumps({"id": f"n{i}", "text": f"Story {i} about the harbour's tides."}) + "\n"
+                   for i in range(4))
+    (env / "rows.jsonl").write_text(rows)
+    assert run(capsys, "add", str(env / "rows.jsonl"))[0] == 0
+    saves = []
+    real = Store.save_vectors
+    monkeypatch.setattr(Store, "save_vectors", lambda self: (saves.append(1), real(self))[1])
+    code, out, err = run(capsys, "remove", "n0", "n2", "n3", "nope", "n2")
+    assert code == 1 and "removed 3" in out and "'nope'" in err
+    assert len(saves) == 1
+    code, out, _ = run(capsys, "list", "--json")
+    assert {"n1", "china-ai-alliances"} == {d["id"] for d in json.loads(out)}
+
+
 def test_ask_json_is_machine_readable(env, capsys):
     code, out, _ = run(capsys, "ask", "Which firms are pooling chip R&D?", "--json")
     assert code == 0
