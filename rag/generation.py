@@ -25,9 +25,9 @@ class Generator(Protocol):
 
     A backend may also offer ``special_tokens() -> frozenset[str]``: the strings its tokenizer
     reads as control tokens (``<|im_start|>``, ``</s>``, ...), which the prompt builder then
-    neutralises in untrusted text (see ``special_tokens`` below and ``rag.quoting``). One that
-    cannot know them (a remote server) leaves it out: anything shaped like ``<|...|>`` is
-    neutralised anyway.
+    neutralises in untrusted text (see ``special_tokens`` below and ``rag.quoting``). A remote
+    server names what it can (``rag.remote.template_tokens``); one that leaves it out still has
+    anything shaped like ``<|...|>`` neutralised.
     """
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 from rag.errors import ModelError
 from rag.remote.http import ServerClient
+from rag.remote.template_tokens import FAMILY_TOKENS, tokens_in_props
 
 
 class OpenAIGenerator:
@@ -33,6 +34,7 @@ class OpenAIGenerator:
         self.temperature = temperature
         self.seed = seed
         self._lock = threading.Lock()
+        self._special: frozenset[str] | None = None
 
     @property
     def name(self) -> str:
@@ -48,8 +50,33 @@ class OpenAIGenerator:
         self._model()
 
     def special_tokens(self) -> frozenset[str]:
-        """None known: the vocabulary lives on the server, so only the generic rules apply."""
-        return frozenset()
+        """The common template families' control strings, and those of the server's own template.
+
+        The template is asked for once (llama-server's ``GET /props``, one attempt, no retry) and
+        kept; a server without that path (404, or any other answer) leaves the table alone. A
+        server that cannot be reached is asked again next time, since it may not be up yet.
+        """
+        with self._lock:
+            if self._special is None:
+                found = self._props_tokens()
+                if found is not None:
+                    self._special = FAMILY_TOKENS | found
+            return self._special if self._special is not None else FAMILY_TOKENS
+
+    def _props_tokens(self) -> frozenset[str] | None:
+        import httpx
+
+        root = self.server.base_url.removesuffix("/v1")
+        try:
+            response = self.server.client.get(f"{root}/props")
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return frozenset()
+        try:
+            return tokens_in_props(response.json())
+        except ValueError:
+            return frozenset()
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """Yield the reply's text piece by piece as the server sends it.
