@@ -22,9 +22,10 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from index import keywords, schema, sync
+from index.document_reads import DocumentReads
 from index.errors import StoreError
-from index.base import CheckReport, INTERNAL_META
-from index.records import Chunk, Document, DocumentInfo, Passage, PreparedDocument
+from index.base import CheckReport
+from index.records import PreparedDocument
 from index.transaction import transaction
 from index.vectors import VectorIndex
 
@@ -33,7 +34,7 @@ DateWindow = tuple[str, str]  # (first day, day after the last), ISO dates
 __all__ = ["DateWindow", "PreparedDocument", "Store"]
 
 
-class Store:
+class Store(DocumentReads):
     """One data directory's store (a `DocumentStore`). Safe to share between threads; one
     connection per thread."""
 
@@ -91,60 +92,13 @@ class Store:
                 "use another data directory or remove this one to re-index"
             )
 
-    # -- reading -------------------------------------------------------------------------
+    # -- reading (the plain reads are index.document_reads') -----------------------------
+
+    def _vector(self, stored: bytes) -> np.ndarray:
+        return np.frombuffer(stored, dtype=np.float32)
 
     def generation(self) -> int:
         return int(self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
-
-    def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    def content_hash(self, doc_id: str) -> str | None:
-        row = self.conn.execute("SELECT content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return row[0] if row else None
-
-    def find_by_hash(self, content_hash: str) -> str | None:
-        row = self.conn.execute(
-            "SELECT id FROM documents WHERE content_hash = ? LIMIT 1", (content_hash,)
-        ).fetchone()
-        return row[0] if row else None
-
-    def documents(self) -> list[DocumentInfo]:
-        rows = self.conn.execute(
-            "SELECT d.id, d.title, d.source, d.url, d.published, "
-            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, d.added_at, "
-            "d.author, d.site "
-            "FROM documents d ORDER BY d.added_at, d.id"
-        ).fetchall()
-        return [DocumentInfo(*row) for row in rows]
-
-    def counts(self) -> tuple[int, int]:
-        docs = self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-        chunks = self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        return int(docs), int(chunks)
-
-    def embeddings_by_text_hash(self, doc_id: str) -> dict[str, np.ndarray]:
-        """A document's stored embeddings by chunk-text hash, so an edit re-embeds only what changed."""
-        rows = self.conn.execute("SELECT text_hash, embedding FROM chunks WHERE doc_id = ?", (doc_id,))
-        return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
-
-    def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
-        if not chunk_ids:
-            return {}
-        marks = ",".join("?" * len(chunk_ids))
-        rows = self.conn.execute(
-            f'SELECT c.id, c.doc_id, d.title, c.text, c.start, c."end", d.url, d.published, d.source '
-            f"FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
-            list(chunk_ids),
-        ).fetchall()
-        return {row[0]: Passage(*row) for row in rows}
 
     def embeddings(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Stored vectors by chunk id (from the FAISS index, which holds them in memory)."""
@@ -156,36 +110,6 @@ class Store:
                 out[int(chunk_id)] = vector
         return out
 
-    def sample_chunk(self) -> tuple[str, np.ndarray] | None:
-        row = self.conn.execute("SELECT text, embedding FROM chunks ORDER BY id LIMIT 1").fetchone()
-        return None if row is None else (row[0], np.frombuffer(row[1], dtype=np.float32))
-
-    def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]:
-        """The stored documents with their chunks and embeddings, as `write` takes them."""
-        out = []
-        for doc_id in doc_ids:
-            row = self.conn.execute(
-                "SELECT id, title, text, source, url, published, content_hash, added_at, author, site "
-                "FROM documents WHERE id = ?",
-                (doc_id,),
-            ).fetchone()
-            if row is None:
-                continue
-            doc = Document(*row[:6], author=row[8], site=row[9])
-            rows = self.conn.execute(
-                'SELECT seq, start, "end", text, text_hash, embedding FROM chunks WHERE doc_id = ? ORDER BY seq',
-                (doc_id,),
-            ).fetchall()
-            chunks = tuple(Chunk(doc_id, seq, start, end, text) for seq, start, end, text, _, _ in rows)
-            vectors = np.frombuffer(b"".join(r[5] for r in rows), dtype=np.float32).reshape(len(rows), -1) \
-                if rows else np.zeros((0, 0), dtype=np.float32)
-            out.append(PreparedDocument(doc, row[6], chunks, vectors, tuple(r[4] for r in rows), added_at=row[7]))
-        return out
-
-    def user_meta(self) -> dict[str, str]:
-        rows = self.conn.execute("SELECT key, value FROM meta").fetchall()
-        return {k: v for k, v in rows if k not in INTERNAL_META}
-
     def describe(self) -> str:
         return str(self.db_path.parent)
 
@@ -193,10 +117,6 @@ class Store:
         from index.check import check_store
 
         return check_store(self, repair)
-
-    def document_text(self, doc_id: str) -> str | None:
-        row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return row[0] if row else None
 
     def keyword_search(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
         """BM25 over chunk text (see index.keywords); higher scores are better.

@@ -18,11 +18,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from index.base import INTERNAL_META, CheckReport
+from index.base import CheckReport
+from index.document_reads import DocumentReads
 from index.errors import StoreError
 from index.keywords import query_words
 from index.postgres import schema
-from index.records import Chunk, Document, DocumentInfo, Passage, PreparedDocument
+from index.records import PreparedDocument
 
 # Candidates the HNSW scan keeps (pgvector's default is 40): measured by bench/stores.py, 100
 # gives recall@10 near 0.99 against exact search on rtqa-dev at a fraction of a millisecond more.
@@ -53,7 +54,7 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
 
 
-class PostgresStore:
+class PostgresStore(DocumentReads):
     """A `DocumentStore` in one PostgreSQL database. Safe to share between threads."""
 
     def __init__(self, url: str, *, embed_model: str, ef_search: int = EF_SEARCH) -> None:
@@ -126,60 +127,20 @@ class PostgresStore:
                 "use another database or remove this one's tables to re-index"
             )
 
-    # -- reading -------------------------------------------------------------------------
+    # -- reading (the plain reads are index.document_reads') -----------------------------
 
-    def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return row[0] if row else None
+    PARAM = "%s"
 
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s) "
-                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+    def _among(self, column: str, values: Sequence[Any]) -> tuple[str, tuple]:
+        return f"{column} = ANY(?)", (list(values),)
 
-    def user_meta(self) -> dict[str, str]:
-        rows = self.conn.execute("SELECT key, value FROM meta").fetchall()
-        return {k: v for k, v in rows if k not in INTERNAL_META}
+    def _vector(self, stored: Any) -> np.ndarray:
+        return _array(stored)
 
     @property
     def dim(self) -> int | None:
         value = self.meta("dim")
         return int(value) if value else None
-
-    def content_hash(self, doc_id: str) -> str | None:
-        row = self.conn.execute("SELECT content_hash FROM documents WHERE id = %s", (doc_id,)).fetchone()
-        return row[0] if row else None
-
-    def find_by_hash(self, content_hash: str) -> str | None:
-        row = self.conn.execute("SELECT id FROM documents WHERE content_hash = %s LIMIT 1",
-                                (content_hash,)).fetchone()
-        return row[0] if row else None
-
-    def documents(self) -> list[DocumentInfo]:
-        rows = self.conn.execute(
-            "SELECT d.id, d.title, d.source, d.url, d.published, "
-            "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, d.added_at, "
-            "d.author, d.site FROM documents d ORDER BY d.added_at, d.id"
-        ).fetchall()
-        return [DocumentInfo(*row) for row in rows]
-
-    def counts(self) -> tuple[int, int]:
-        docs, chunks = self.conn.execute(
-            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)").fetchone()
-        return int(docs), int(chunks)
-
-    def document_text(self, doc_id: str) -> str | None:
-        row = self.conn.execute("SELECT text FROM documents WHERE id = %s", (doc_id,)).fetchone()
-        return row[0] if row else None
-
-    def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
-        if not chunk_ids:
-            return {}
-        rows = self.conn.execute(
-            'SELECT c.id, c.doc_id, d.title, c.text, c.start, c."end", d.url, d.published, d.source '
-            "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ANY(%s)",
-            ([int(i) for i in chunk_ids],),
-        ).fetchall()
-        return {row[0]: Passage(*row) for row in rows}
 
     def embeddings(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         if not chunk_ids:
@@ -187,36 +148,6 @@ class PostgresStore:
         rows = self.conn.execute("SELECT id, embedding FROM chunks WHERE id = ANY(%s)",
                                  ([int(i) for i in chunk_ids],)).fetchall()
         return {int(i): _array(v) for i, v in rows}
-
-    def embeddings_by_text_hash(self, doc_id: str) -> dict[str, np.ndarray]:
-        rows = self.conn.execute("SELECT text_hash, embedding FROM chunks WHERE doc_id = %s", (doc_id,))
-        return {h: _array(v) for h, v in rows}
-
-    def sample_chunk(self) -> tuple[str, np.ndarray] | None:
-        row = self.conn.execute("SELECT text, embedding FROM chunks ORDER BY id LIMIT 1").fetchone()
-        return None if row is None else (row[0], _array(row[1]))
-
-    def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]:
-        conn = self.conn
-        docs = conn.execute(
-            "SELECT id, title, text, source, url, published, content_hash, added_at, author, site FROM documents "
-            "WHERE id = ANY(%s)", (list(doc_ids),)).fetchall()
-        by_doc: dict[str, list] = {}
-        for row in conn.execute(
-            'SELECT doc_id, seq, start, "end", text, text_hash, embedding FROM chunks '
-            "WHERE doc_id = ANY(%s) ORDER BY doc_id, seq", (list(doc_ids),)
-        ):
-            by_doc.setdefault(row[0], []).append(row)
-        order = {doc_id: n for n, doc_id in enumerate(doc_ids)}
-        out = []
-        for row in sorted(docs, key=lambda r: order[r[0]]):
-            chunks = by_doc.get(row[0], [])
-            vectors = (np.vstack([_array(c[6]) for c in chunks]) if chunks
-                       else np.zeros((0, 0), dtype=np.float32))
-            out.append(PreparedDocument(
-                Document(*row[:6], author=row[8], site=row[9]), row[6], tuple(Chunk(*c[:5]) for c in chunks), vectors,
-                tuple(c[5] for c in chunks), added_at=row[7]))
-        return out
 
     # -- searching -----------------------------------------------------------------------
 
