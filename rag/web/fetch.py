@@ -273,7 +273,7 @@ class Fetcher:
                     timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout), trust_env=False,
                     follow_redirects=False, limits=httpx.Limits(max_connections=4, max_keepalive_connections=2))
                 # A sync visits many sites once: the oldest idle pools go (dicts keep insertion order).
-                idle = [o for o, c in self._clients.items() if not self._users.get(id(c))]
+                idle = [o for o, c in self._clients.items() if o != origin and not self._users.get(id(c))]
                 for stale in idle[: max(0, len(self._clients) - MAX_POOLS)]:
                     self._clients.pop(stale).close()
             self._users[id(client)] = self._users.get(id(client), 0) + 1

@@ -154,6 +154,30 @@ def test_two_names_on_one_address_never_share_a_connection(web, fetcher) -> None
     assert len(peers) == 4 and not ports["127.0.0.1"] & ports["localhost"], peers
 
 
+def test_a_new_origin_is_not_evicted_while_every_other_pool_is_busy(web, fetcher, monkeypatch) -> None:
+    """With the pool cap reached and the only other pool in use, the eviction once picked the
+    pool just made for the new origin and closed it before its first request."""
+    import threading
+
+    import rag.web.fetch as fetch
+
+    monkeypatch.setattr(fetch, "MAX_POOLS", 1)
+    started = threading.Event()
+
+    def slow(handler):
+        started.set()
+        time.sleep(1.0)
+        return Route(b"slow")
+
+    web.routes["/slow"] = slow
+    web.routes["/fast"] = Route(b"fast")
+    busy = threading.Thread(target=lambda: fetcher.get(web.url("/slow", host="127.0.0.1")))
+    busy.start()
+    assert started.wait(5)
+    assert fetcher.get(web.url("/fast", host="localhost")).body == b"fast"
+    busy.join(5)
+
+
 def test_the_deadline_covers_headers_sent_a_byte_at_a_time() -> None:
     """Each byte comes within the read timeout, so only the overall deadline can stop this."""
     import socket
