@@ -57,6 +57,25 @@ def test_every_redirect_hop_is_checked(web, fetcher) -> None:
         fetcher.get(web.url("/r"))
 
 
+@pytest.mark.parametrize("target", ["127.0.0.1", "localhost", "[::1]"])
+def test_a_public_page_redirecting_to_a_private_address_is_refused(web, monkeypatch, target) -> None:
+    """The first hop stands for a public site: its name is resolved (by this stand-in for DNS) to
+    the tests' server, the only host they may reach. The redirect it sends must still be refused
+    at its own hop, by address and by a name that resolves to loopback."""
+    import rag.web.fetch as fetch
+
+    real = fetch.check_address
+    monkeypatch.setattr(fetch, "check_address", lambda url, host, port, allow_private:
+                        "127.0.0.1" if host == "news.example" else real(url, host, port, allow_private))
+    web.routes["/story"] = Route(status=302, headers={"Location": f"http://{target}:{web.port}/admin"})
+    web.routes["/admin"] = Route(b"secret")
+    f = Fetcher(FetchPolicy(allow_private=False, connect_timeout=1, per_host_rps=1000))
+    with pytest.raises(FetchError, match="non-public address"):
+        f.get(f"http://news.example:{web.port}/story")
+    assert [path for path, _ in web.log] == ["/story"]  # the private page was never requested
+    f.close()
+
+
 def test_redirects_are_followed_and_a_loop_is_an_error(web, fetcher) -> None:
     web.routes["/old"] = Route(status=301, headers={"Location": "/new"})
     web.routes["/new"] = Route(b"moved here")
