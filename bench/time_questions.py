@@ -7,6 +7,7 @@ Splits the questions into those with a time expression (rag.timeexpr finds a win
 without, and prints doc_recall@k and text_recall@k for each group under: no dates at all, the
 old fixed as-of curve (drop > 7 days after as-of, halve every 60 days), the as-of rule in the
 settings, and the settings plus the date window (preferred with the settings' weight).
+``--split-out PATH`` only writes the questions with a time expression to PATH (for `newsrag eval`).
 ``--years`` keeps only questions asked in those years (to tune on one split and report on the
 other); ``--grid`` also prints both recalls of the time questions for a range of window weights,
 and text_recall@k for every as-of rule of a grid of grace days and half-lives, over the
@@ -16,6 +17,7 @@ No language model runs. Uses the index `newsrag eval --corpus` builds (NEWSRAG_D
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import date
@@ -53,6 +55,23 @@ def recall(app, questions, vectors, k: int, *, windows: bool, rule: AsOfRule | N
     return doc / n, text / n
 
 
+def dated_questions(path: Path, years: list[int] | None) -> list:
+    return [q for q in load_questions(path) if q.has_answer and q.asked_on
+            and (not years or int(q.asked_on[:4]) in years)]
+
+
+def has_window(q) -> bool:
+    return resolve_window(q.question, date.fromisoformat(q.asked_on[:10])) is not None
+
+
+def write_split(path: Path, out: Path, years: list[int] | None) -> None:
+    timed = {q.id for q in dated_questions(path, years) if has_window(q)}
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and json.loads(line).get("id") in timed]
+    out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    print(f"{len(lines)} questions with a time expression written to {out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("questions", type=Path)
@@ -63,7 +82,13 @@ def main() -> None:
     ap.add_argument("--keyword-only", action="store_true",
                     help="BM25 alone, on an index built without embeddings (minutes instead of the "
                          "better part of an hour on 2 busy cores)")
+    ap.add_argument("--split-out", type=Path, metavar="PATH",
+                    help="only write the questions with a time expression (their lines as given) to PATH, "
+                         "for `newsrag eval` with and without the window")
     args = ap.parse_args()
+    if args.split_out:
+        write_split(args.questions, args.split_out, args.years)
+        return
     base = load_settings(os.environ)
     index_dir = eval_index_dir(base, args.corpus)
     if args.keyword_only:
@@ -74,9 +99,8 @@ def main() -> None:
         settings = base.replace(data_dir=index_dir, index_corpus_on_first_run=False)
         app = build(settings)
     index_corpus(app, args.corpus, progress=True)
-    questions = [q for q in load_questions(args.questions) if q.has_answer and q.asked_on
-                 and (not args.years or int(q.asked_on[:4]) in args.years)]
-    timed = [q for q in questions if resolve_window(q.question, date.fromisoformat(q.asked_on[:10]))]
+    questions = dated_questions(args.questions, args.years)
+    timed = [q for q in questions if has_window(q)]
     plain = [q for q in questions if q not in timed]
     embed = {q.id: v for q, v in zip(questions, app.embedder.embed([q.question for q in questions]))}
     groups = {"with a time expression": timed, "without": plain, "all": questions}
