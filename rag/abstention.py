@@ -128,18 +128,20 @@ def repeats_heading(answer: str, question: str, evidence: Sequence[Evidence]) ->
 
     Only headings that end in a colon count: they announce the text under them. A title line
     without one ("LJ's Burgers & Ice Cream" in a list of restaurants) may itself be the answer.
+    So may a heading whose words the evidence also states in running text: "Jeff Saturday" is
+    the heading "Jeff Saturday:" of an interview and the answer a sentence elsewhere gives ("they
+    named Jeff Saturday ... as his interim replacement"); that reply was declined on rtqa-dev.
     """
     words = content_words(answer)
     asked = set(content_words(question))
-    if not any(w not in asked for w in words):
+    new = {w for w in words if w not in asked}
+    if not new:
         return False
-    for ev in evidence:
-        for line in ev.text.splitlines():
-            if is_heading(line) and line.rstrip().endswith(":"):
-                heading = set(content_words(line))
-                if all(w in heading or w in asked for w in words):
-                    return True
-    return False
+    lines = [line for ev in evidence for line in ev.text.splitlines()]
+    headings = [line for line in lines if is_heading(line) and line.rstrip().endswith(":")]
+    if not any(all(w in set(content_words(line)) or w in asked for w in words) for line in headings):
+        return False
+    return not any(new <= set(content_words(line)) for line in lines if not is_heading(line))
 
 
 def unknown_names(question: str, passages: Sequence[Passage], unknown_words: UnknownWords) -> list[str]:

@@ -114,6 +114,18 @@ def test_a_reply_that_only_repeats_a_heading_is_no_answer():
     assert after_generation("Congestion: barge slots are booked three weeks ahead [1].", question, evidence) is None
 
 
+def test_a_heading_the_running_text_also_states_may_be_the_answer():
+    """rtqa-dev 20221111_11: "Jeff Saturday" was declined as a heading ("Jeff Saturday:" heads an
+    interview) although another passage says the club named him; an article of our own here."""
+    named = "The club named Dana Whitfield, a former captain, as interim coach on Monday.\n"
+    interview = "Club notes.\n\nDana Whitfield:\n\nWhitfield met the staff and spoke of trust.\n"
+    evidence = [Evidence(1, passage(named, "Coach"), 0, len(named), 1.0),
+                Evidence(2, passage(interview, "Coach"), 0, len(interview), 0.9)]
+    question = "Which former captain did the club name as interim coach?"
+    assert after_generation("Dana Whitfield [1].", question, evidence) is None
+    assert repeats_heading("Dana Whitfield.", question, evidence[1:])  # the heading alone: declined
+
+
 def test_a_title_line_without_a_colon_may_be_the_answer():
     text = "Best tacos on the East Side\nLos Laureles\nA family kitchen serving tacos since 1998.\n"
     evidence = [Evidence(1, passage(text, "Tacos"), 0, len(text), 1.0)]
