@@ -18,7 +18,13 @@ def test_a_server_error_shows_in_the_conversation_and_the_next_question_is_answe
         settings, seed_file: Path) -> None:
     replies = [lambda r: send_json(r, 500, {"error": {"message": "model crashed"}}),
                lambda r: send_events(r, [w + " " for w in SEED_REPLY.split(" ")])]
-    with StubServer(lambda request: replies.pop(0)(request)) as url:
+    def handle(request):
+        if request.path == "/props":  # asked once for the chat template; this stub publishes none
+            send_json(request, 404, {"error": "not found"})
+        else:
+            replies.pop(0)(request)
+
+    with StubServer(handle) as url:
         app = build(settings, embedder=HashEmbedder(), generator=OpenAIGenerator(url, model_name="m"))
         app.ingestor.add([seed_file])
         messages, turns, _ = list(respond(app, EXAMPLE, []))[-1]
