@@ -22,9 +22,7 @@ copies); the latencies and memory are what the size costs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.stores import hnsw_recall, load, pct, server_url  # noqa: E402
+from bench.stores import hnsw_recall, load, memory, server_url, side_by_side  # noqa: E402
 
 NOISE = 0.02  # per dimension: a unit vector plus N(0, 0.02^2) in 384 dimensions is ~0.9 cosine to it
 BATCH_DOCS = 64
@@ -152,10 +150,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from rag.eval.benchmark import eval_index_dir
-    from rag.eval.judge import contains_gold
     from rag.eval.questions import load_questions
-    from rag.retrieval import Retriever
-    from rag.settings import RETRIEVERS, load_settings
+    from rag.settings import load_settings
     from rag.wiring import build
 
     base = load_settings(os.environ)
@@ -172,43 +168,11 @@ def main() -> None:
     vectors = app.embedder.embed([q.question for q in questions])
     print(f"{len(questions)} questions, {docs} documents, {chunks} chunks on both stores")
 
-    stores = {"sqlite+faiss": lite, "postgres": pg}
-    retrievers = {n: Retriever(s, app.embedder, top_k=5, candidates=base.candidates) for n, s in stores.items()}
-    for r in retrievers.values():  # warm: FAISS loads its file, PostgreSQL its pages
-        for q, v in zip(questions[:5], vectors[:5]):
-            for mode in RETRIEVERS:
-                r.retrieve(q.question, mode=mode, query_vector=v)
-    times = {(n, m): [] for n in stores for m in RETRIEVERS}
-    hits = {(n, m): 0 for n in stores for m in RETRIEVERS}
-    loads = []
-    for q, v in zip(questions, vectors):
-        for mode in RETRIEVERS:
-            for name, r in retrievers.items():
-                t = time.perf_counter()
-                passages = r.retrieve(q.question, mode=mode, query_vector=v)
-                times[name, mode].append(time.perf_counter() - t)
-                hits[name, mode] += any(contains_gold(p.text, q.answers) for p in passages)
-        loads.append(os.getloadavg()[0])
-    print(f"load average during the run: {min(loads):.1f}-{max(loads):.1f}")
-    print(f"{'mode':8}{'store':>14}{'p50 ms':>9}{'p95 ms':>9}{'text_recall@5':>15}")
-    for mode in RETRIEVERS:
-        for name in stores:
-            t = times[name, mode]
-            print(f"{mode:8}{name:>14}{pct(t, 50):9.1f}{pct(t, 95):9.1f}{hits[name, mode] / len(questions):15.3f}")
-
+    side_by_side({"sqlite+faiss": lite, "postgres": pg}, questions, vectors, app.embedder, base.candidates)
     print(f"\nHNSW recall@10 against exact search (PostgreSQL, {args.exact} queries), load {load()}")
     hnsw_recall(pg, vectors[: args.exact])
-
-    qfile = Path(tempfile.mkdtemp()) / "q.npy"
-    np.save(qfile, vectors)
-    print(f"\nresident memory of a process that opens the store and runs {len(questions)} x 3 retrievals")
-    for name, spec in (("sqlite+faiss", {"data_dir": str(args.work)}),
-                       ("postgres", {"data_dir": str(args.work), "store": url})):
-        out = subprocess.run([sys.executable, str(ROOT / "bench" / "stores.py"), "rss-child", json.dumps(spec),
-                              str(args.questions), str(qfile), str(len(questions)), app.embedder.name],
-                             capture_output=True, text=True, check=True).stdout
-        print(f"  {name:14} {out.strip()}  (load {load()})")
-
+    memory({"sqlite+faiss": {"data_dir": str(args.work)}, "postgres": {"data_dir": str(args.work), "store": url}},
+           args.questions, vectors, app.embedder.name)
 
 if __name__ == "__main__":
     main()

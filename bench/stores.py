@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,10 +101,8 @@ def hnsw_recall(store, queries: np.ndarray, efs=(40, 100, 200)) -> None:
 def retrieval(args) -> None:
     from index.migrate import copy_store
     from rag.eval.benchmark import eval_index_dir, index_corpus
-    from rag.eval.judge import contains_gold
     from rag.eval.questions import load_questions
-    from rag.retrieval import Retriever
-    from rag.settings import RETRIEVERS, load_settings
+    from rag.settings import load_settings
     from rag.wiring import build, open_store
 
     base = load_settings(os.environ)
@@ -124,15 +121,30 @@ def retrieval(args) -> None:
     print(f"{len(questions)} questions, {docs} documents, {chunks} chunks")
 
     stores = {"sqlite+faiss": app.store, "postgres": pg}
-    retrievers = {name: Retriever(s, app.embedder, top_k=5, candidates=settings.candidates)
-                  for name, s in stores.items()}
+    side_by_side(stores, questions, vectors, app.embedder, settings.candidates)
+    print(f"\nHNSW recall@10 against exact search (PostgreSQL), load {load()}")
+    hnsw_recall(pg, vectors)
+    memory({"sqlite+faiss": {"data_dir": str(settings.data_dir)},
+            "postgres": {"data_dir": str(settings.data_dir), "store": url}},
+           args.questions, vectors, app.embedder.name)
+
+
+def side_by_side(stores: dict, questions, vectors, embedder, candidates: int) -> None:
+    """Each question's hybrid, dense and keyword retrieval on every store in turn: p50, p95,
+    text_recall@5, and how often the top-5 lists equal the first store's."""
+    from rag.eval.judge import contains_gold
+    from rag.retrieval import Retriever
+    from rag.settings import RETRIEVERS
+
+    retrievers = {name: Retriever(s, embedder, top_k=5, candidates=candidates) for name, s in stores.items()}
     for r in retrievers.values():  # warm: FAISS loads its file, PostgreSQL its pages
         for q, v in zip(questions[:5], vectors[:5]):
             for mode in RETRIEVERS:
                 r.retrieve(q.question, mode=mode, query_vector=v)
+    first = next(iter(stores))
     times = {(n, m): [] for n in stores for m in RETRIEVERS}
     hits = {(n, m): 0 for n in stores for m in RETRIEVERS}
-    same = {m: 0 for m in RETRIEVERS}
+    same = {(n, m): 0 for n in stores for m in RETRIEVERS}
     loads = []
     for q, v in zip(questions, vectors):
         for mode in RETRIEVERS:
@@ -143,7 +155,7 @@ def retrieval(args) -> None:
                 times[name, mode].append(time.perf_counter() - t)
                 hits[name, mode] += any(contains_gold(p.text, q.answers) for p in passages)
                 got[name] = [(p.doc_id, p.start) for p in passages]
-            same[mode] += got["sqlite+faiss"] == got["postgres"]
+                same[name, mode] += got[name] == got[first]
         loads.append(os.getloadavg()[0])
     print(f"load average during the run: {min(loads):.1f}-{max(loads):.1f}")
     print(f"{'mode':8}{'store':>14}{'p50 ms':>9}{'p95 ms':>9}{'text_recall@5':>15}{'same top-5':>12}")
@@ -151,18 +163,17 @@ def retrieval(args) -> None:
         for name in stores:
             t = times[name, mode]
             print(f"{mode:8}{name:>14}{pct(t, 50):9.1f}{pct(t, 95):9.1f}{hits[name, mode] / len(questions):15.3f}"
-                  f"{same[mode] / len(questions):12.2f}")
+                  f"{same[name, mode] / len(questions):12.2f}")
 
-    print(f"\nHNSW recall@10 against exact search (PostgreSQL), load {load()}")
-    hnsw_recall(pg, vectors)
 
+def memory(specs: dict, questions_path: Path, vectors: np.ndarray, model: str) -> None:
+    """The resident memory of a fresh process per store that opens it and runs every retrieval."""
     qfile = Path(tempfile.mkdtemp()) / "q.npy"
     np.save(qfile, vectors)
-    print(f"\nresident memory of a process that opens the store and runs {len(questions)} x 3 retrievals")
-    for name, spec in (("sqlite+faiss", {"data_dir": str(settings.data_dir)}),
-                       ("postgres", {"data_dir": str(settings.data_dir), "store": url})):
-        out = subprocess.run([sys.executable, __file__, "rss-child", json.dumps(spec), str(args.questions),
-                              str(qfile), str(len(questions)), app.embedder.name],
+    print(f"\nresident memory of a process that opens the store and runs {len(vectors)} x 3 retrievals")
+    for name, spec in specs.items():
+        out = subprocess.run([sys.executable, __file__, "rss-child", json.dumps(spec), str(questions_path),
+                              str(qfile), str(len(vectors)), model],
                              capture_output=True, text=True, check=True).stdout
         print(f"  {name:14} {out.strip()}  (load {load()})")
 
