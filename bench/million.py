@@ -1,7 +1,7 @@
 """Both stores at about a million chunks: hybrid, dense and keyword retrieval, HNSW recall, memory.
 
     NEWSRAG_DATA_DIR=... .venv/bin/python bench/million.py QUESTIONS.jsonl --corpus CORPUS.jsonl
-        [--copies 28] [--work DIR] [--pg-dir DIR] [--limit 300] [--exact 30]
+        [--copies 28] [--work DIR] [--pg-dir DIR] [--limit 300] [--exact 30] [--memory-questions 30]
 
 Builds a store of ``copies`` x the rtqa-dev eval index (which `newsrag eval --corpus` builds):
 every article under ``copies`` new ids, with its chunks' real text and real embeddings, each
@@ -145,6 +145,8 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=28)
     ap.add_argument("--limit", type=int, default=300)
     ap.add_argument("--exact", type=int, default=30, help="queries for HNSW recall (exact search is slow at 1M)")
+    ap.add_argument("--memory-questions", type=int, default=30,
+                    help="questions the memory children run (each x 3 modes; a keyword search takes a second here)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "newsrag-million")
     ap.add_argument("--pg-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsrag-bench-pg")
     args = ap.parse_args()
@@ -172,7 +174,7 @@ def main() -> None:
     print(f"\nHNSW recall@10 against exact search (PostgreSQL, {args.exact} queries), load {load()}")
     hnsw_recall(pg, vectors[: args.exact])
     memory({"sqlite+faiss": {"data_dir": str(args.work)}, "postgres": {"data_dir": str(args.work), "store": url}},
-           args.questions, vectors, app.embedder.name)
+           args.questions, vectors[: args.memory_questions], app.embedder.name)
 
 if __name__ == "__main__":
     main()
