@@ -2,7 +2,10 @@
 
 A question becomes an OR of its words, each quoted as an FTS5 phrase so that query syntax in
 untrusted text ("NEAR(", quotes, "*") stays plain text; stop words (index.stopwords.QUERY) are
-left out. ``search`` ranks chunks by BM25; ``unknown_words`` says which words no chunk contains.
+left out, and so is a word that matches more than ``COMMON_MATCHES`` chunks while a rarer word of
+the question remains: BM25 gives such a word almost no weight, yet scoring its matches is what
+made keyword search take 0.65 s at a million chunks ("week" and "country" match a fifth of the
+archive). ``search`` ranks chunks by BM25; ``unknown_words`` says which words no chunk contains.
 Stemming is FTS5's porter tokenizer (index.schema), applied to the query and the text alike.
 Not here: the table and its triggers (index.schema), or fusing keyword with dense results
 (rag.retrieval). A PostgreSQL backend has its own twin of this module.
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Sequence
+from typing import Collection, Sequence
 
 from index.stopwords import QUERY
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Matches past which a word is too common to score (bench/million.py): 1% of a million chunks.
+COMMON_MATCHES = 10_000
 
 
 def phrase(word: str) -> str:
@@ -31,12 +36,22 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in QUERY))
 
 
-def match_query(text: str) -> str | None:
-    """The FTS5 MATCH expression for ``text``: its words, stop words out, OR-ed; None if none."""
+def match_query(text: str, common: Collection[str] = ()) -> str | None:
+    """The FTS5 MATCH expression for ``text``: its words, stop words and ``common`` words out,
+    OR-ed (the common ones stay when nothing else would); None if there are no words."""
     words = query_words(text)
     if not words:
         return None
-    return " OR ".join(phrase(w) for w in words)
+    return " OR ".join(phrase(w) for w in ([w for w in words if w not in common] or words))
+
+
+def common_words(conn: sqlite3.Connection, words: Sequence[str], limit: int | None = None) -> set[str]:
+    """The ``words`` that match more than ``limit`` chunks (counted only up to the limit, so a
+    lookup costs a few milliseconds however common the word)."""
+    limit = COMMON_MATCHES if limit is None else limit
+    return {w for w in words if conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+        (phrase(w), limit + 1)).fetchone()[0] > limit}
 
 
 def search(conn: sqlite3.Connection, text: str, k: int,
@@ -47,7 +62,7 @@ def search(conn: sqlite3.Connection, text: str, k: int,
     joined inside the query so the k best of the window come back, not the window's share of
     the k best overall.
     """
-    match = match_query(text)
+    match = match_query(text, common_words(conn, query_words(text)))
     if match is None:
         return []
     if window is None:

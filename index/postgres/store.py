@@ -10,7 +10,9 @@ and embedding (rag.ingest) and fusion (rag.retrieval), as for the SQLite store.
 """
 from __future__ import annotations
 
+import re
 import threading
+import time
 import weakref
 from datetime import date, datetime, timezone
 from typing import Any, Sequence
@@ -21,6 +23,7 @@ import numpy as np
 from index.base import CheckReport
 from index.document_reads import DocumentReads
 from index.errors import StoreError
+from index import keywords
 from index.keywords import query_words
 from index.postgres import schema
 from index.records import PreparedDocument
@@ -28,6 +31,8 @@ from index.records import PreparedDocument
 # Candidates the HNSW scan keeps (pgvector's default is 40): measured by bench/stores.py, 100
 # gives recall@10 near 0.99 against exact search on rtqa-dev at a fraction of a millisecond more.
 EF_SEARCH = 100
+# How long the column statistics that say which words are too common to score are kept.
+STATS_TTL_S = 300.0
 # (start, end) ISO dates: documents published on start <= day < end.
 DateWindow = tuple[str, str]
 _CHUNK_COLUMNS = ("doc_id", "seq", "start", '"end"', "text", "text_hash", "embedding", "published_day")
@@ -64,6 +69,7 @@ class PostgresStore(DocumentReads):
         self._local = threading.local()
         self._all: list[tuple[weakref.ref, Any]] = []  # (owning thread, its connection)
         self._all_lock = threading.Lock()
+        self._common: tuple[float, frozenset[str]] = (float("-inf"), frozenset())  # (read at, lexemes)
         psycopg, _ = _driver()
         try:
             first = psycopg.connect(url, autocommit=True)
@@ -182,7 +188,7 @@ class PostgresStore(DocumentReads):
 
         ``window`` as in `dense_search`, applied inside the query.
         """
-        tsquery = _or_query(query)
+        tsquery = self._or_query(query)
         if tsquery is None:
             return []
         within = "AND published_day >= %(start)s::date AND published_day < %(end)s::date" if window else ""
@@ -193,6 +199,44 @@ class PostgresStore(DocumentReads):
              "start": window[0] if window else None, "end": window[1] if window else None},
         ).fetchall()
         return [(int(i), float(s)) for i, s in rows]
+
+    def _or_query(self, query: str) -> str | None:
+        """The query's words (as the FTS5 side picks them) as a tsquery that matches any of them,
+        leaving out those too common to score, as index.keywords does (while a rarer one remains).
+
+        How common a word is comes from the server's own statistics of the tsv column
+        (``pg_stats.most_common_elems``, kept by ANALYZE and autovacuum), read at most every
+        ``STATS_TTL_S``: counting a word's matches, as the SQLite side does, costs 13-80 ms a
+        word here at a million chunks.
+        """
+        words = query_words(query)
+        if not words:
+            return None
+        common = self._common_lexemes()
+        if common:
+            rows = self.conn.execute("SELECT w, to_tsvector(%s::regconfig, w)::text FROM unnest(%s::text[]) w",
+                                     (schema.TEXT_SEARCH_CONFIG, words)).fetchall()
+            lexemes = {w: set(re.findall(r"'((?:[^']|'')*)'", v)) for w, v in rows}
+            kept = [w for w in words if not lexemes.get(w) or not lexemes[w] <= common]
+            words = kept or words
+        # \w+ words hold no quote, backslash or operator; quoting keeps each one a single lexeme.
+        return " | ".join(f"'{w}'" for w in words)
+
+    def _common_lexemes(self) -> frozenset[str]:
+        """Lexemes in more than ``keywords.COMMON_MATCHES`` chunks, by the column statistics."""
+        read_at, common = self._common
+        if time.monotonic() - read_at < STATS_TTL_S:
+            return common
+        row = self.conn.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+            "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'tsv'").fetchone()
+        if row and row[0] and row[2] > 0:
+            common = frozenset(e for e, f in zip(row[0], row[1]) if f * row[2] > keywords.COMMON_MATCHES)
+        else:
+            common = frozenset()
+        self._common = (time.monotonic(), common)
+        return common
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
         """The ``words`` that occur in no chunk's text (stop words count as known)."""
@@ -269,15 +313,6 @@ class PostgresStore(DocumentReads):
         from index.postgres.check import check_store
 
         return check_store(self, repair)
-
-
-def _or_query(query: str) -> str | None:
-    """The query's words (as the FTS5 side picks them) as a tsquery that matches any of them."""
-    words = query_words(query)
-    if not words:
-        return None
-    # \w+ words hold no quote, backslash or operator; quoting keeps each one a single lexeme.
-    return " | ".join(f"'{w}'" for w in words)
 
 
 def _array(value: Any) -> np.ndarray:
