@@ -54,10 +54,14 @@ def test_serve_model_serves_answers_and_stops_its_server_on_sigterm(tmp_path) ->
         plan = plan_server(Path("unused.gguf"), port=port, engine="python")
         wait_ready(plan, command, timeout_s=120)
         assert "".join(OpenAIGenerator(plan.url, max_tokens=8).stream([{"role": "user", "content": "Hi"}])).strip()
+        # The command says so once its own readiness check passes, which can come after ours.
+        said = f"served by python with 1 slot(s) on {plan.url}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and said not in log.read_text(errors="replace"):
+            time.sleep(0.2)
         command.send_signal(signal.SIGTERM)
         assert command.wait(30) == 0
-        output = log.read_text(errors="replace")
-        assert f"served by python with 1 slot(s) on {plan.url}" in output
+        assert said in log.read_text(errors="replace")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _listening(port):
             time.sleep(0.2)
