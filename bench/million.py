@@ -12,7 +12,8 @@ the FAISS side becomes the IVF index), and into PostgreSQL by COPY with the keyw
 HNSW indexes built afterwards, as a bulk load is done (each step timed). Both are kept in
 ``--work`` and ``--pg-dir`` and reused by a rerun. Then the real questions, with their real
 query vectors (query embedding excluded), run hybrid, dense and keyword retrieval on both stores
-in turn: p50 and p95, text_recall@5; HNSW recall@10 against exact search on ``--exact`` queries;
+in turn: p50 and p95, text_recall@5; hybrid again as of each question's date and with time
+windows off; HNSW recall@10 against exact search on ``--exact`` queries;
 the resident memory of a fresh process that opens each store and runs every retrieval.
 
 Left out: ingestion speed (bench/stores.py ingest) and answers. The copies make recall figures
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.stores import hnsw_recall, load, memory, server_url, side_by_side  # noqa: E402
+from bench.stores import hnsw_recall, load, memory, pct, server_url, side_by_side  # noqa: E402
 
 NOISE = 0.02  # per dimension: a unit vector plus N(0, 0.02^2) in 384 dimensions is ~0.9 cosine to it
 BATCH_DOCS = 64
@@ -129,6 +130,27 @@ def build_postgres(lite, url: str):
     return pg
 
 
+def by_dates(stores: dict, questions, vectors, embedder) -> None:
+    """Hybrid p50 and p95 as the dates are handled: asked today (side_by_side's way: a quiz's
+    "this week" then names an empty window, searched beside the archive), as of each question's
+    own date (as `newsrag eval` asks), and with time windows off."""
+    from rag.retrieval import Retriever
+
+    print(f"\nhybrid retrieval by date handling, load {load()}")
+    print(f"{'store':>14}{'asked today':>22}{'as of its date':>22}{'windows off':>22}")
+    for name, store in stores.items():
+        cells = []
+        for windows, dated in ((True, False), (True, True), (False, False)):
+            r = Retriever(store, embedder, top_k=5, time_windows=windows)
+            ts = []
+            for q, v in zip(questions, vectors):
+                t = time.perf_counter()
+                r.retrieve(q.question, query_vector=v, as_of=q.asked_on if dated else None)
+                ts.append(time.perf_counter() - t)
+            cells.append(f"{pct(ts, 50):.1f} / {pct(ts, 95):.1f} ms")
+        print(f"{name:>14}" + "".join(f"{c:>22}" for c in cells))
+
+
 def _day(published):
     from datetime import date
 
@@ -171,6 +193,7 @@ def main() -> None:
     print(f"{len(questions)} questions, {docs} documents, {chunks} chunks on both stores")
 
     side_by_side({"sqlite+faiss": lite, "postgres": pg}, questions, vectors, app.embedder, base.candidates)
+    by_dates({"sqlite+faiss": lite, "postgres": pg}, questions, vectors, app.embedder)
     print(f"\nHNSW recall@10 against exact search (PostgreSQL, {args.exact} queries), load {load()}")
     hnsw_recall(pg, vectors[: args.exact])
     memory({"sqlite+faiss": {"data_dir": str(args.work)}, "postgres": {"data_dir": str(args.work), "store": url}},
