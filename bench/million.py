@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from bench.stores import hnsw_recall, load, memory, pct, server_url, side_by_side  # noqa: E402
+from index.postgres.store import _day  # noqa: E402  (the store's own publication-day rule)
 
 NOISE = 0.02  # per dimension: a unit vector plus N(0, 0.02^2) in 384 dimensions is ~0.9 cosine to it
 BATCH_DOCS = 64
@@ -149,15 +150,6 @@ def by_dates(stores: dict, questions, vectors, embedder) -> None:
                 ts.append(time.perf_counter() - t)
             cells.append(f"{pct(ts, 50):.1f} / {pct(ts, 95):.1f} ms")
         print(f"{name:>14}" + "".join(f"{c:>22}" for c in cells))
-
-
-def _day(published):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(published[:10]) if published else None
-    except ValueError:
-        return None
 
 
 def main() -> None:

@@ -137,11 +137,11 @@ def repeats_heading(answer: str, question: str, evidence: Sequence[Evidence]) ->
     new = {w for w in words if w not in asked}
     if not new:
         return False
-    lines = [line for ev in evidence for line in ev.text.splitlines()]
-    headings = [line for line in lines if is_heading(line) and line.rstrip().endswith(":")]
-    if not any(all(w in set(content_words(line)) or w in asked for w in words) for line in headings):
+    lines = [(line, set(content_words(line))) for ev in evidence for line in ev.text.splitlines()]
+    headings = [seen for line, seen in lines if is_heading(line) and line.rstrip().endswith(":")]
+    if not any(new <= seen for seen in headings):
         return False
-    return not any(new <= set(content_words(line)) for line in lines if not is_heading(line))
+    return not any(new <= seen for line, seen in lines if not is_heading(line))
 
 
 def unknown_names(question: str, passages: Sequence[Passage], unknown_words: UnknownWords) -> list[str]:

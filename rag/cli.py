@@ -193,10 +193,9 @@ def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool, ray_address:
 @pass_invocation
 def cmd_remove(run: Invocation, ids: tuple[str, ...]) -> int:
     app = open_app(run.settings(), seed=False)
-    known = {d.id for d in app.store.documents()}
-    missing = [doc_id for doc_id in dict.fromkeys(ids) if doc_id not in known]
+    missing = [doc_id for doc_id in dict.fromkeys(ids) if app.store.content_hash(doc_id) is None]
     # One call for all ids: the vector file is the whole FAISS index, written once, not once per id.
-    removed = app.ingestor.remove_many(doc_id for doc_id in ids if doc_id in known)
+    removed = app.ingestor.remove_many(doc_id for doc_id in ids if doc_id not in missing)
     for doc_id in missing:
         print(f"newsrag: error: no document with id {doc_id!r}", file=sys.stderr)
     print(f"removed {removed}")

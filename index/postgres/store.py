@@ -229,7 +229,7 @@ class PostgresStore(DocumentReads):
             return common
         row = self.conn.execute(
             "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
-            "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass('chunks') "
             "WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'tsv'").fetchone()
         if row and row[0] and row[2] > 0:
             common = frozenset(e for e, f in zip(row[0], row[1]) if f * row[2] > keywords.COMMON_MATCHES)
