@@ -88,6 +88,11 @@ class Settings:
     max_file_mb: float = 50.0
     max_text_chars: int = 2_000_000  # text taken from one file (or JSONL line): a long book
     max_question_chars: int = 1000
+    # a document's id, title and URL, and a feed's title: bounded so that one hostile row cannot
+    # fill the store, the Documents tab or a PostgreSQL btree entry (at most 2,704 bytes)
+    max_id_chars: int = 256
+    max_title_chars: int = 1000
+    max_url_chars: int = 2048
     # the web: article pages and feeds
     allow_private_urls: bool = False  # let URLs reach loopback/private addresses (tests, intranets)
     fetch_timeout: float = 10.0  # seconds to connect, and between bytes of a response
@@ -96,6 +101,8 @@ class Settings:
     fetch_per_host_rps: float = 2.0  # requests a second to one host, at most
     feed_interval: str = "60m"  # how often a feed is synced unless `feed add --every` says
     feed_sync_in_chat: bool = True  # `newsrag chat` syncs due feeds in the background
+    feed_max_entries: int = 200  # entries taken from one feed per sync, newest first
+    feed_max_fetches: int = 100  # article pages fetched in one sync pass, over all feeds
     # chat app
     host: str = "127.0.0.1"
     port: int = 7860
@@ -208,7 +215,8 @@ def _validated(s: Settings) -> Settings:
     if s.retriever not in RETRIEVERS:
         raise bad("retriever", f"must be one of {', '.join(RETRIEVERS)}")
     for name in ("top_k", "candidates", "embed_batch_size", "rrf_k", "n_ctx", "max_tokens", "context_chars",
-                 "max_text_chars", "max_question_chars"):
+                 "max_text_chars", "max_question_chars", "max_id_chars", "max_title_chars", "max_url_chars",
+                 "feed_max_entries", "feed_max_fetches"):
         if getattr(s, name) < 1:
             raise bad(name, "must be a positive number")
     if s.candidates < s.top_k:
