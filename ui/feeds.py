@@ -2,7 +2,7 @@
 
 Plain functions, testable without a browser, like ui.handlers: subscribe, unsubscribe, sync now,
 add one article by URL, and the feeds table (each feed's last sync, status, articles and last
-error). Every feed title, URL and error goes through ``ui.render.text`` (feeds are untrusted);
+error). Every feed title, URL and error goes through ``ui.render_html.text`` (feeds are untrusted);
 only http(s) URLs become links. Not here: the layout (ui.app), the syncing (rag.feeds).
 """
 from __future__ import annotations
