@@ -3,7 +3,7 @@
 `AsOfRule` takes the fused candidates and the as-of day: articles published more than
 ``grace_days`` after it are left out (a reader on that day could not have read them; -1 keeps
 them), and, when ``half_days`` > 0, older articles' scores are divided by ``1 + age/half_days``.
-The defaults in rag.settings are justified in the README ("The as-of rule"): chosen on the 2022
+The defaults in rag.settings are justified in docs/decisions.md ("The as-of rule"): chosen on the 2022
 questions of rtqa-dev, reported on its 2023 questions and on rtqa-small. Without an as-of date
 nothing here runs: retrieval is neutral about age. Not here: windows named by the question
 (rag.timeexpr).

@@ -25,7 +25,7 @@ from rag.settings import RETRIEVERS
 from rag.timeexpr import TimeWindow, resolve_window
 
 # How much a question's own time expression counts against relevance over the whole archive
-# (README, "Questions about time"): chosen on rtqa-dev's 2022 questions.
+# (docs/time.md; the figures in docs/decisions.md): chosen on rtqa-dev's 2022 questions.
 WINDOW_WEIGHT = 1.0
 
 

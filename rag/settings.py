@@ -60,12 +60,12 @@ class Settings:
     rrf_k: int = 60
     min_evidence: float = 0.25
     time_windows: bool = True  # "this week", "in March 2024": prefer articles published then
-    # How strongly: the window's ranking counts this many times the archive's (README, "Questions
+    # How strongly: the window's ranking counts this many times the archive's (docs/time.md, "Questions
     # about time"); 1.5 or more is a filter, 0 ignores time expressions.
     time_window_weight: float = 1.0
     # With an as-of date and no time expression in the question: drop articles published more than
     # as_of_grace_days after it (-1 keeps them), and divide older ones' scores by 1 + age/as_of_half_days
-    # (0: no age preference). Chosen on rtqa-dev's 2022 questions (README, "The as-of rule").
+    # (0: no age preference). Chosen on rtqa-dev's 2022 questions (docs/decisions.md, "The as-of rule").
     as_of_grace_days: int = 7
     as_of_half_days: float = 0.0
     ann_threshold: int = 200_000

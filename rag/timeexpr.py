@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 # Reports of an event are dated up to a few days after it (the next day's paper, follow-ups).
-# Justified on the 2022 half of rtqa-dev (README, "Questions about time").
+# Justified on the 2022 half of rtqa-dev (docs/time.md; the figures in docs/decisions.md).
 LAG_DAYS = 2
 WEEK_DAYS = 7
 
