@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -15,6 +16,9 @@ from rag.model_files import DEFAULT_MODEL  # a test that loads it must be marked
 from rag.settings import Settings, load_settings
 
 _DATABASES = itertools.count()
+# The benchmark beside the checkout (../shared/bench), with the files the tests read from it.
+SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+SHARED_BENCH_FILES = ("score.py", "rtqa-small/questions.jsonl", "rtqa-small/corpus.jsonl")
 
 # -- test tiers -------------------------------------------------------------------------------
 # A test's tier follows from the fixtures it uses, so that `-m "not integration"` cannot start a
@@ -35,6 +39,7 @@ TIER_FIXTURES: dict[str, tuple[str, ...]] = {
     "fresh_smollm2_server": ("integration",),
     "model_cache_dir": ("integration",),  # real models: real_app_factory and the model files
     "browser": ("integration",),  # chromium, in tests/ui/test_ui_browser.py
+    "shared_bench": ("integration",),  # the benchmark data beside the checkout
 }
 _running: list[pytest.Item] = []  # the test being set up, for the checks below
 
@@ -108,6 +113,22 @@ def real_app_factory(model_cache_dir, tmp_path_factory):
         return build(s, generator=wrap_generator(make_generator(s)) if wrap_generator else None)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def shared_bench() -> Path:
+    """The benchmark folder beside the checkout (its scorer and the rtqa-small set).
+
+    CI always has it, so there (CI=true) a missing file fails the tests that need it instead of
+    hiding a broken path behind a skip; on a developer machine without it they skip.
+    """
+    missing = [name for name in SHARED_BENCH_FILES if not (SHARED_BENCH / name).is_file()]
+    if missing:
+        problem = f"{SHARED_BENCH} lacks {', '.join(missing)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem}, and CI=true: CI always has the benchmark", pytrace=False)
+        pytest.skip(problem)
+    return SHARED_BENCH
 
 
 @pytest.fixture(scope="session")
