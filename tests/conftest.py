@@ -41,6 +41,7 @@ TIER_FIXTURES: dict[str, tuple[str, ...]] = {
     "browser": ("integration",),  # chromium, in tests/ui/test_ui_browser.py
     "shared_bench": ("integration",),  # the benchmark data beside the checkout
 }
+
 _running: list[pytest.Item] = []  # the test being set up, for the checks below
 
 
