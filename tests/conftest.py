@@ -1,8 +1,10 @@
-"""Shared fixtures: settings on a temporary data directory, and an app wired with fakes."""
+"""Shared fixtures: settings on a temporary data directory, an app wired with fakes, the servers
+and real models the integration tests use, and the test tiers those fixtures decide."""
 from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -10,9 +12,65 @@ from pathlib import Path
 import pytest
 
 from fakes import HashEmbedder, ScriptedGenerator
+from rag.model_files import DEFAULT_MODEL  # a test that loads it must be marked slow (real_app_factory)
 from rag.settings import Settings, load_settings
 
 _DATABASES = itertools.count()
+# The benchmark beside the checkout (../shared/bench), with the files the tests read from it.
+SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+SHARED_BENCH_FILES = ("score.py", "rtqa-small/questions.jsonl", "rtqa-small/corpus.jsonl")
+
+# -- test tiers -------------------------------------------------------------------------------
+# A test's tier follows from the fixtures it uses, so that `-m "not integration"` cannot start a
+# server or load a model. `item.fixturenames` is the whole closure of what a test requests, so a
+# fixture built on one of these (postgres_url on postgres_server, real_app_factory on
+# model_cache_dir) puts its users in the tier too. Fixtures reached only at run time
+# (`request.getfixturevalue`, as the backend-parametrised contract suites do) are not in that
+# closure: the parameter that reaches them carries the mark itself
+# (`pytest.param("postgres", marks=pytest.mark.integration)`), and `pytest_fixture_setup` below
+# fails a test that reaches one without it. The fixture HTTP server (`web`) is a thread in this
+# process and stays in the unit tier.
+TIER_FIXTURES: dict[str, tuple[str, ...]] = {
+    "postgres_server": ("integration",),  # a PostgreSQL server
+    # postgres_url needs postgres_server, so the closure has both; it is named for the run-time
+    # check, which sees only function-scoped fixtures (a session one is set up at session level).
+    "postgres_url": ("integration",),
+    "smollm2_server": ("integration",),  # llama-cpp-python's model server, a process
+    "fresh_smollm2_server": ("integration",),
+    "model_cache_dir": ("integration",),  # real models: real_app_factory and the model files
+    "browser": ("integration",),  # chromium, in tests/ui/test_ui_browser.py
+    "shared_bench": ("integration",),  # the benchmark data beside the checkout
+}
+
+_running: list[pytest.Item] = []  # the test being set up, for the checks below
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the tiers of the fixtures it uses (before `-m` selects)."""
+    for item in items:
+        for name in item.fixturenames:
+            for marker in TIER_FIXTURES.get(name, ()):
+                if item.get_closest_marker(marker) is None:
+                    item.add_marker(marker)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _running[:] = [item]
+
+
+def _require(marker: str, why: str) -> None:
+    item = _running[0] if _running else None
+    if item is not None and item.get_closest_marker(marker) is None:
+        pytest.fail(f"{item.nodeid} {why} but is not marked {marker}: mark it (or the parameter that "
+                    f"leads there, with pytest.param(..., marks=pytest.mark.{marker}))", pytrace=False)
+
+
+def pytest_fixture_setup(fixturedef, request) -> None:
+    """A test that reaches a tiered fixture at run time must already carry the tier's mark."""
+    for marker in TIER_FIXTURES.get(fixturedef.argname, ()):
+        _require(marker, f"uses the fixture {fixturedef.argname}")
 
 
 @pytest.fixture
@@ -49,11 +107,29 @@ def real_app_factory(model_cache_dir, tmp_path_factory):
     from rag.wiring import build, make_generator
 
     def make(model: str = "smollm2-135m", wrap_generator=None, **changes):
+        if model == DEFAULT_MODEL:
+            _require("slow", f"loads {DEFAULT_MODEL}")
         data = tmp_path_factory.mktemp("data")
         s = load_settings({}, data_dir=data, cache_dir=model_cache_dir, model=model, **changes)
         return build(s, generator=wrap_generator(make_generator(s)) if wrap_generator else None)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def shared_bench() -> Path:
+    """The benchmark folder beside the checkout (its scorer and the rtqa-small set).
+
+    CI always has it, so there (CI=true) a missing file fails the tests that need it instead of
+    hiding a broken path behind a skip; on a developer machine without it they skip.
+    """
+    missing = [name for name in SHARED_BENCH_FILES if not (SHARED_BENCH / name).is_file()]
+    if missing:
+        problem = f"{SHARED_BENCH} lacks {', '.join(missing)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem}, and CI=true: CI always has the benchmark", pytrace=False)
+        pytest.skip(problem)
+    return SHARED_BENCH
 
 
 @pytest.fixture(scope="session")

@@ -55,7 +55,7 @@ def _damage_postgres(store) -> None:
     store.conn.execute("DROP INDEX chunks_tsv")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
 def backend(request, tmp_path) -> Backend:
     data = tmp_path / "data"
     if request.param == "sqlite":

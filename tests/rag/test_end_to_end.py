@@ -8,6 +8,7 @@ pytestmark = pytest.mark.integration
 EXAMPLE = "Which firms are pooling chip R&D?"
 
 
+@pytest.mark.slow
 def test_example_question_with_the_default_model_names_the_firms_and_cites_the_seed(real_app_factory):
     app = real_app_factory("qwen2.5-1.5b")
     app.index_shipped_corpus()

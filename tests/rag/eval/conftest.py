@@ -10,8 +10,6 @@ import pytest
 from fakes import HashEmbedder, ScriptedGenerator
 from rag.settings import Settings, load_settings
 
-SHARED_BENCH = Path(__file__).resolve().parents[3].parent / "shared" / "bench"
-
 ARTICLES = [
     {"id": "lynx", "title": "Iberian lynx off the endangered list", "published": "2024-06-20",
      "text": "The Iberian lynx is no longer endangered, the IUCN said on Thursday. "
@@ -109,10 +107,3 @@ def fake_build() -> Callable[..., Callable[[Settings], Any]]:
 def write_jsonl_fixture() -> Callable[[Path, Iterable[Any]], Path]:
     return write_jsonl
 
-
-@pytest.fixture
-def shared_bench() -> Path:
-    """The benchmark folder next to the project; tests using it skip where it is absent."""
-    if not (SHARED_BENCH / "score.py").is_file():
-        pytest.skip(f"{SHARED_BENCH} is not here")
-    return SHARED_BENCH

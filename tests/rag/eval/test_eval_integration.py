@@ -1,7 +1,8 @@
 """The eval with the real embedder and the tiny SmolLM2 model on three benchmark questions.
 
 The corpus is cut down to the articles those questions need plus a few others, written to
-tmp_path, so indexing takes seconds. The naive baseline runs on the same index. Skips where ../shared/bench is absent.
+tmp_path, so indexing takes seconds. The naive baseline runs on the same index. ../shared/bench comes
+from the `shared_bench` fixture (tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ pytestmark = pytest.mark.integration
 
 def test_three_benchmark_questions_with_real_models(tmp_path, shared_bench, write_jsonl):
     small = shared_bench / "rtqa-small"
-    if not (small / "questions.jsonl").is_file() or not (small / "corpus.jsonl").is_file():
-        pytest.skip(f"{small} is not here")
     rows = [json.loads(line) for line in (small / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:3]]
     wanted = {doc_id for q in rows for doc_id in q["answer_doc_ids"][:1]}
     articles, others = [], 0

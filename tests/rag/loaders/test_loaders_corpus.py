@@ -4,24 +4,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from index.records import Document
 from rag.loaders import load_paths
 
-# shared/ sits beside the checkout, here and in CI.
-CORPUS = Path(__file__).resolve().parents[4] / "shared/bench/rtqa-small/corpus.jsonl"
 
-
-@pytest.mark.skipif(not CORPUS.is_file(), reason=f"{CORPUS} is not present")
-def test_rtqa_small_corpus_loads_in_full() -> None:
-    with CORPUS.open(encoding="utf-8") as f:
+def test_rtqa_small_corpus_loads_in_full(shared_bench: Path) -> None:
+    corpus = shared_bench / "rtqa-small" / "corpus.jsonl"
+    with corpus.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    items = list(load_paths([CORPUS], max_bytes=50 * 1024 * 1024))
+    items = list(load_paths([corpus], max_bytes=50 * 1024 * 1024))
     assert all(isinstance(i, Document) for i in items), [str(i) for i in items if not isinstance(i, Document)][:5]
     assert len(items) == len(rows) == 499
     assert [d.id for d in items] == [r["id"] for r in rows]
     for doc, row in zip(items, rows):
         assert (doc.title, doc.url, doc.published) == (row["title"], row["url"], row["published"])
         assert doc.text.split() == row["text"].split()  # only whitespace normalisation may differ
-    assert items[0].source == f"{CORPUS}:1"
+    assert items[0].source == f"{corpus}:1"
