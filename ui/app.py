@@ -2,7 +2,8 @@
 
 ``create_app`` lays out the page and wires events to the plain functions in ``ui.handlers``;
 ``launch_options`` gives the arguments ``Blocks.launch`` needs (host, port, login, upload limit,
-the stylesheet and a theme without web fonts, since the app runs offline). This is the one
+the stylesheet and a theme without web fonts, since the app runs offline, and the Host check of
+ui.hosts against DNS rebinding). This is the one
 module that imports Gradio (``newsrag chat`` imports it only when run). Not here: answering or
 indexing (rag), HTML (ui.render_html).
 
@@ -16,17 +17,19 @@ feeds in a background thread (rag.feeds.background).
 """
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, Iterator
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from rag.errors import ConfigError
+from rag.hosts import is_loopback
 from rag.loaders.reading import MB
 from rag.settings import Settings
 from rag.wiring import Newsrag
 from ui import feeds, handlers
 from ui.handlers import Turn
+from ui.hosts import HostCheck, allowed_hosts
 from ui.render_html import render_upload_result
 from ui.uploads import ALLOWED_SUFFIXES
 
@@ -176,8 +179,11 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
             result = handlers.add_uploads(app, files, max_mb=settings.upload_max_mb, progress=indexing)
             return render_upload_result(result), handlers.documents_html(app), None
 
+        # The documents tab's events stay off Gradio's API page and clients: they read and change
+        # the corpus. (The page itself still calls them by number; ui.hosts keeps other sites out.)
+        private = dict(api_visibility="private")
         upload.upload(on_upload, [upload], [report, documents, upload], concurrency_limit=1,
-                      concurrency_id="ingest")
+                      concurrency_id="ingest", **private)
         def on_remove(doc_id: str) -> tuple[Any, ...]:
             doc = handlers.find_document(app, doc_id)
             return (handlers.ask_to_remove(app, doc_id), gr.update(visible=doc is not None),
@@ -187,11 +193,11 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
             return (handlers.remove_document(app, doc_id), handlers.documents_html(app), "",
                     gr.update(visible=False), "")
 
-        remove.click(on_remove, [remove_id], [removed, confirm_row, pending])
+        remove.click(on_remove, [remove_id], [removed, confirm_row, pending], **private)
         confirm.click(on_confirm, [pending], [removed, documents, remove_id, confirm_row, pending],
-                      concurrency_limit=1, concurrency_id="ingest")
-        cancel.click(lambda: ("", gr.update(visible=False), ""), None, [removed, confirm_row, pending])
-        ingest = dict(concurrency_limit=1, concurrency_id="ingest")
+                      concurrency_limit=1, concurrency_id="ingest", **private)
+        cancel.click(lambda: ("", gr.update(visible=False), ""), None, [removed, confirm_row, pending], **private)
+        ingest = dict(concurrency_limit=1, concurrency_id="ingest", **private)
         for button, action in ((feed_add, feeds.add_feed), (feed_remove, feeds.remove_feed)):
             button.click(lambda url, act=action: (act(app, url), feeds.feeds_html(app), handlers.documents_html(app)),
                          [feed_url], [feed_report, feed_table, documents], **ingest)
@@ -199,22 +205,12 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                         None, [feed_report, feed_table, documents], **ingest)
         article_add.click(lambda url: (feeds.add_article(app, url), handlers.documents_html(app)),
                           [article_url], [article_report, documents], **ingest)
-        demo.load(lambda: handlers.documents_html(app), None, documents)
+        demo.load(lambda: handlers.documents_html(app), None, documents, **private)
         documents_tab.select(lambda: (handlers.documents_html(app), feeds.feeds_html(app)), None,
-                             [documents, feed_table])
+                             [documents, feed_table], **private)
 
     demo.queue(default_concurrency_limit=2, max_size=QUEUE_MAX)
     return demo
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is reachable from this machine only (``localhost``, 127.x, ``::1``)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False  # a name, or "": it may well resolve to an address others can reach
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
@@ -236,6 +232,8 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         theme=gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                                 font_mono=["ui-monospace", "monospace"]),
         ssr_mode=False, show_error=False, footer_links=["settings"],
+        # Only requests naming a host the chat is served as: no DNS rebinding (ui.hosts).
+        app_kwargs={"middleware": [Middleware(HostCheck, allowed=allowed_hosts(settings.host))]},
     )
     if settings.auth:
         user, password = settings.auth.split(":", 1)

@@ -10,6 +10,9 @@ retrieves, checks or stores anything, and nothing imports Gradio.
 from __future__ import annotations
 
 import html
+import ipaddress
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Iterable, Sequence
@@ -34,19 +37,49 @@ def text(value: object, *, breaks: bool = False) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) URL without spaces or control characters, else None."""
+    """``url`` if it is an absolute http(s) URL whose host a browser reads as Python does, else None.
+
+    Browsers parse links by the WHATWG URL standard, Python by RFC 3986; where they differ a link
+    can show one host and lead to another (``https://evil.example\\@bank.example/`` goes to
+    evil.example). So only an authority both read alike is kept: a plain ASCII host name (no
+    percent escapes, no look-alike Unicode), a canonical dotted IPv4 or a bracketed IPv6 address, an
+    optional port, and no user part; no backslash, whitespace, control or invisible character
+    anywhere. Anything else is shown as text, not linked.
+    """
     if not url:
         return None
     url = url.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if any(ch == "\\" or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in url):
         return None
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https") or not url[len(parts.scheme):].startswith("://"):
         return None
-    return url
+    return url if _plain_authority(parts.netloc) else None
+
+
+# The authority as both parsers read it alike: host (name, dotted IPv4 or [IPv6]) and optional port.
+_AUTHORITY = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?))"
+                        r"(?::(?P<port>[0-9]{0,5}))?")
+# WHATWG reads a host whose last label is a number (decimal or 0x hex) as an IPv4 address,
+# in any of its old forms (0x7f.1, 2130706433, 127.000.000.001).
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
+
+
+def _plain_authority(netloc: str) -> bool:
+    match = _AUTHORITY.fullmatch(netloc)
+    if match is None or (match["port"] and int(match["port"]) > 65535):
+        return False
+    try:
+        if match["ipv6"] is not None:
+            ipaddress.IPv6Address(match["ipv6"])
+        elif _NUMERIC_LABEL.fullmatch(match["name"].rstrip(".").rsplit(".", 1)[-1]):
+            ipaddress.IPv4Address(match["name"].rstrip("."))  # canonical dotted quads only
+    except ValueError:
+        return False
+    return True
 
 
 def link(url: str | None, label: str | None = None) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from servers import free_port
 
-from rag.errors import ModelError
+from rag.errors import ConfigError, ModelError
 from rag.remote.generator import OpenAIGenerator
 from rag import serving
 from rag.serving import plan_server, wait_ready
@@ -38,6 +38,74 @@ def test_without_llama_server_one_slot_is_the_python_server_and_more_is_refused(
         plan_server(tmp_path / "m.gguf", parallel=4)
     with pytest.raises(ModelError, match="llama-server is not built"):
         plan_server(tmp_path / "m.gguf", engine="llama-server")
+
+
+SECRET = "k3y-for-the-test"
+
+
+@pytest.mark.parametrize("engine, variable", [("llama-server", "LLAMA_API_KEY"), ("python", "API_KEY")])
+def test_served_model_gets_the_api_key_without_showing_it(monkeypatch, tmp_path, engine, variable) -> None:
+    """Issue 23, finding 11: `serve-model` started the server without the api_key setting, so anyone who
+    reached it could use the model. The key goes in the server's environment: a command line is
+    readable by every user of the machine (ps), and the plan's repr is printed in logs and errors."""
+    monkeypatch.setattr(serving, "find_llama_server", lambda: Path("/opt/llama/llama-server"))
+    for name in ("API_KEY", "LLAMA_API_KEY", "LLAMA_ARG_API_KEY_FILE"):  # never passed on: the key is the setting's
+        monkeypatch.setenv(name, "from-the-shell")
+    plan = plan_server(tmp_path / "m.gguf", engine=engine, api_key=SECRET)
+    assert plan.server_env()[variable] == SECRET
+    assert SECRET not in " ".join(plan.argv) and SECRET not in repr(plan)
+    assert "from-the-shell" not in plan.server_env().values()
+    assert variable not in plan_server(tmp_path / "m.gguf", engine=engine).server_env()
+    assert plan.headers() == {"Authorization": f"Bearer {SECRET}"}
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "models.example"])
+def test_serve_model_on_a_public_host_needs_an_api_key(tmp_path, capsys, monkeypatch, host) -> None:
+    """Issue 23, finding 11: `newsrag serve-model --host 0.0.0.0` served the model to the network without
+    authentication, even with api_key set."""
+    from rag import cli
+
+    monkeypatch.delenv("NEWSRAG_API_KEY", raising=False)
+    monkeypatch.setenv("NEWSRAG_CACHE_DIR", str(tmp_path / "cache"))
+    command = ["--data-dir", str(tmp_path / "data"), "--model", str(tmp_path / "missing.gguf"),
+               "serve-model", "--host", host]
+    assert cli.main(command) == 1
+    error = capsys.readouterr().err
+    assert f"host {host!r}" in error and "NEWSRAG_API_KEY" in error and "--allow-public-host" in error
+    with pytest.raises(ConfigError, match="api_key"):
+        serving.check_exposure(host, api_key="", allow_public_host=False)
+    serving.check_exposure(host, api_key=SECRET, allow_public_host=False)
+    serving.check_exposure(host, api_key="", allow_public_host=True)
+    serving.check_exposure("127.0.0.1", api_key="", allow_public_host=False)
+    # With a key, or the flag, it goes on (here to the missing model file).
+    monkeypatch.setenv("NEWSRAG_API_KEY", SECRET)
+    assert cli.main(command) == 1
+    error = capsys.readouterr().err
+    assert "missing.gguf" in error and f"host {host!r}" not in error and SECRET not in error
+    monkeypatch.delenv("NEWSRAG_API_KEY")
+    assert cli.main([*command, "--allow-public-host"]) == 1
+    assert "missing.gguf" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_served_model_with_an_api_key_refuses_requests_without_it(smollm2_path: Path) -> None:
+    """Issue 23, finding 11: the served llama_cpp.server answers 401 without the key and 200 with it."""
+    import httpx
+
+    plan = plan_server(smollm2_path, port=free_port(), n_threads=1, engine="python", api_key=SECRET)
+    process = serving.start_server(plan)
+    try:
+        wait_ready(plan, process)
+        ask = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4}
+        assert httpx.get(plan.url + "/models", timeout=10).status_code == 401
+        assert httpx.post(plan.url + "/chat/completions", json=ask, timeout=60).status_code == 401
+        wrong = {"Authorization": "Bearer not-the-key"}
+        assert httpx.post(plan.url + "/chat/completions", json=ask, headers=wrong, timeout=60).status_code == 401
+        assert httpx.post(plan.url + "/chat/completions", json=ask, headers=plan.headers(),
+                          timeout=60).status_code == 200
+        assert "".join(OpenAIGenerator(plan.url, max_tokens=8, api_key=SECRET).stream(ask["messages"])).strip()
+    finally:
+        serving.stop_server(process)
 
 
 @pytest.mark.integration

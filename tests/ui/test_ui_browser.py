@@ -7,22 +7,20 @@ test use the fake models, since what they check is the page, not the answers.
 """
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from fakes import HashEmbedder, ScriptedGenerator
 from playwright.sync_api import expect, sync_playwright
 
 from rag.settings import Settings, load_settings
-from rag.wiring import Newsrag, build
+from rag.wiring import build
+from tests.ui.served import serve
 from tests.ui.ui_samples import HOSTILE_REPLY, HOSTILE_TEXT, HOSTILE_TITLE, write_article
-from ui.app import EXAMPLES, create_app, launch_options
+from ui.app import EXAMPLES
 
 pytestmark = pytest.mark.integration
 
@@ -41,21 +39,6 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-@contextlib.contextmanager
-def serve(app: Newsrag, settings: Settings) -> Iterator[str]:
-    """Serve the chat on a free 127.0.0.1 port in a background thread; yields its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = settings.replace(host="127.0.0.1", port=port)
-    demo = create_app(app, settings)
-    demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
 
 
 @pytest.fixture

@@ -52,6 +52,53 @@ def test_other_urls_are_not(url: str | None) -> None:
     assert safe_url(url) is None
 
 
+# Each of these leads a browser (WHATWG URL parsing) to another host than the one Python's urlsplit
+# reads, and so than the link's label shows; or hides the host behind look-alike characters.
+MISLEADING_URLS = [
+    "https://evil.example\\@bank.example/login",  # the browser reads \ as /: host evil.example
+    "https://bank.example\\evil.example/login",
+    "https://evil.example/\\@bank.example",  # harmless in a browser, but the backslash is refused everywhere
+    "https://bank.example@evil.example/login",  # userinfo: the label would start with the user part
+    "https://user:pass@bank.example/",
+    "https://bank.example%2Fx@evil.example/",
+    "https://ev%69l.example/",  # the browser decodes the host: evil.example
+    "https://evil\u3002example/",  # ideographic full stop, a dot to a browser
+    "https://b\u0430nk.example/",  # Cyrillic a
+    "https://bank.example\u2044login.evil.example/",  # fraction slash inside the host
+    "https://bank.ex\u00adample/",  # soft hyphen, dropped by IDNA
+    "https://bank.example/\u200blogin",  # zero-width space: invisible
+    "https://bank.example/\u202elogin",  # right-to-left override
+    "http://0x7f.1/",  # the browser reads 127.0.0.1
+    "http://2130706433/",
+    "http://127.000.000.001/",
+    "http://1.2.3.4.5/",
+    "http://[fe80::1%25eth0]/",
+    "https://bank.example:99999/",
+    "https://bank.example:8o/",
+    "http:/evil.example/",  # the browser adds the missing slash; Python reads no host
+    "http:evil.example",
+    "https:///evil.example/",
+    "https://bank.example/log\tin",
+    "https://bank.example/log\u0085in",
+    "ftp://bank.example/",
+]
+
+
+@pytest.mark.parametrize("url", MISLEADING_URLS)
+def test_a_link_shown_as_one_host_cannot_lead_to_another(url: str) -> None:
+    """Issue 23, finding 9: `https://evil.example\\@bank.example/login` was linked as bank.example/login."""
+    assert safe_url(url) is None
+    assert "<a" not in link(url)
+
+
+@pytest.mark.parametrize("url", ["https://bank.example/login", "https://bank.example:8443/a?b=c#d",
+                                 "http://127.0.0.1:8080/x", "http://[::1]:8080/x", "https://xn--bnk-sna.example/",
+                                 "https://news.example/%C3%BCber?q=a%20b", "https://news.example/über",
+                                 "https://my_host.example/", "https://bank.example./login"])
+def test_ordinary_links_stay_links(url: str) -> None:
+    assert safe_url(url) == url
+
+
 def test_unsafe_url_is_shown_as_text_not_a_link() -> None:
     out = link("javascript:alert(1)")
     assert "<a" not in out and out == "javascript:alert(1)"
