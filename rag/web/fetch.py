@@ -1,9 +1,9 @@
 """Fetch one web resource safely: the only way newsrag reaches the network.
 
 Every request goes through `Fetcher.get`, which enforces, per hop of a redirect chain:
-- http and https only; the host is resolved here and every address it resolves to must be public
-  (no loopback, private, link-local, multicast, reserved or unspecified address) unless the user
-  allows private URLs; the connection then goes to the address that was checked (the Host header
+- http and https only; the host is resolved and every address it resolves to must be public
+  (rag.web.address: no loopback, private, link-local, multicast, reserved or unspecified address,
+  nor an IPv6 form carrying one) unless the user allows private URLs; the connection then goes to the address that was checked (the Host header
   and TLS SNI/certificate name stay the original host), so a DNS answer that changes between the
   check and the connection (rebinding) cannot redirect it;
 - connect and read timeouts and an overall deadline per response, headers included (a watchdog
@@ -27,8 +27,6 @@ what is fetched (rag.web.article, rag.feeds).
 from __future__ import annotations
 
 import email.utils
-import ipaddress
-import socket
 import threading
 import time
 import urllib.robotparser
@@ -37,20 +35,14 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from rag.errors import InputError
+from rag.web.address import check_address
+from rag.web.errors import FetchError
+
+__all__ = ["FetchError", "FetchPolicy", "Fetcher", "Response", "check_address", "user_agent"]
 
 RETRY_STATUSES = (429, 503)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 MAX_POOLS = 32  # origins with open connections at once
-
-
-class FetchError(InputError):
-    """A URL could not be fetched or was refused; the message is ``url: problem``."""
-
-    def __init__(self, url: str, problem: str, status: int | None = None) -> None:
-        super().__init__(url, problem)
-        self.url = url
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -96,25 +88,6 @@ def user_agent() -> str:
     except metadata.PackageNotFoundError:
         version = "dev"
     return f"newsrag/{version} (+local news question answering)"
-
-
-def check_address(url: str, host: str, port: int, allow_private: bool) -> str:
-    """The address to connect to for ``host``; refuses non-public ones unless allowed."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from None
-    addresses = [info[4][0] for info in infos]
-    if not addresses:
-        raise FetchError(url, f"host {host!r} has no address")
-    for text in addresses:
-        ip = ipaddress.ip_address(text.split("%")[0])
-        if getattr(ip, "ipv4_mapped", None):
-            ip = ip.ipv4_mapped
-        if not allow_private and (not ip.is_global or ip.is_multicast):
-            raise FetchError(url, f"refused: {host} resolves to {ip}, a non-public address "
-                                  "(set allow_private_urls = true to allow it)")
-    return addresses[0]
 
 
 class Fetcher:
