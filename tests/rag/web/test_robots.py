@@ -3,12 +3,14 @@
 The cache's clock is injected, so "five minutes later" and "a day later" need no sleeping."""
 from __future__ import annotations
 
+import gzip
 import io
 
 import pytest
 from fixture_server import Route
 
 from rag.web.fetch import FetchError, FetchPolicy, Fetcher
+from rag.web.robots import RobotsCache
 
 LOCAL = FetchPolicy(allow_private=True, connect_timeout=2, read_timeout=1, deadline=5, max_bytes=100_000,
                     per_host_rps=1000, retry_budget=2)
@@ -144,13 +146,32 @@ def test_robots_txt_is_cached_for_a_day_not_forever(web, fetcher, clock) -> None
     assert web.hits("/robots.txt") == 2
 
 
-def test_robots_txt_larger_than_the_page_limit_is_parsed_up_to_its_own(web, fetcher) -> None:
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_robots_txt_larger_than_the_page_limit_is_parsed_up_to_its_own(web, fetcher, encoding) -> None:
     """A 600 KiB robots.txt (pages are capped at 100,000 bytes here) once failed as too large and
     then read as allow-all; its first 512 KiB are parsed (RFC 9309: at least 500 KiB)."""
     padding = b"# " + b"x" * 78 + b"\n"
-    web.routes["/robots.txt"] = Route(RULES + padding * (600 * 1024 // len(padding)) + b"Disallow: /late/\n")
+    body = RULES + padding * (600 * 1024 // len(padding)) + b"Disallow: /late/\n"
+    if encoding == "gzip":
+        web.routes["/robots.txt"] = Route(gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    else:
+        web.routes["/robots.txt"] = Route(body)
     web.routes["/private/a"] = Route(b"private")
     web.routes["/late/a"] = Route(b"late")
     with pytest.raises(FetchError, match="refused by .*robots.txt"):
         fetcher.get(web.url("/private/a"), robots=True)
     assert fetcher.get(web.url("/late/a"), robots=True).body == b"late"  # past the limit: not read
+
+
+def test_robots_txt_cache_remembers_a_bounded_number_of_sites(clock) -> None:
+    """A sync visits thousands of sites once; their rules must not pile up for the process's life."""
+    asked = []
+
+    def download(url: str, max_bytes: int) -> bytes:
+        asked.append(url)
+        return b"User-agent: *\nAllow: /\n"
+
+    cache = RobotsCache(download, clock=clock, max_sites=2)
+    for site in ("http://a.example", "http://b.example", "http://c.example", "http://a.example"):
+        cache.check(site + "/x", site + "/x")
+    assert asked == [f"http://{s}.example/robots.txt" for s in "abca"]
