@@ -1,9 +1,9 @@
 """Fetch one web resource safely: the only way newsrag reaches the network.
 
 Every request goes through `Fetcher.get`, which enforces, per hop of a redirect chain:
-- http and https only; the host is resolved here and every address it resolves to must be public
-  (no loopback, private, link-local, multicast, reserved or unspecified address) unless the user
-  allows private URLs; the connection then goes to the address that was checked (the Host header
+- http and https only; the host is resolved and every address it resolves to must be public
+  (rag.web.address: no loopback, private, link-local, multicast, reserved or unspecified address,
+  nor an IPv6 form carrying one) unless the user allows private URLs; the connection then goes to the address that was checked (the Host header
   and TLS SNI/certificate name stay the original host), so a DNS answer that changes between the
   check and the connection (rebinding) cannot redirect it;
 - connect and read timeouts and an overall deadline per response, headers included (a watchdog
@@ -14,7 +14,8 @@ Every request goes through `Fetcher.get`, which enforces, per hop of a redirect 
   ``per_host_rps`` requests a second to each host, and up to ``retries`` retries on 429/503 that
   honour Retry-After within a total time budget;
 - conditional requests (If-None-Match / If-Modified-Since) when the caller has validators;
-- robots.txt (urllib.robotparser) when the caller asks for it, as for article pages.
+- robots.txt when the caller asks for it, as for article pages (rag.web.robots: RFC 9309 rules,
+  kept for a bounded time; robots.txt itself is fetched by this same path, redirects included).
 
 The client is httpx (already a dependency of Gradio, maintained, with streaming, per-phase
 timeouts and the ``sni_hostname`` extension that lets us connect to a checked address while
@@ -27,30 +28,22 @@ what is fetched (rag.web.article, rag.feeds).
 from __future__ import annotations
 
 import email.utils
-import ipaddress
-import socket
 import threading
 import time
-import urllib.robotparser
 import zlib
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import Any, Callable
 
-from rag.errors import InputError
+from rag.web.address import check_address
+from rag.web.errors import FetchError
+from rag.web.robots import RobotsCache
+
+__all__ = ["FetchError", "FetchPolicy", "Fetcher", "Response", "check_address", "user_agent"]
 
 RETRY_STATUSES = (429, 503)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 MAX_POOLS = 32  # origins with open connections at once
-
-
-class FetchError(InputError):
-    """A URL could not be fetched or was refused; the message is ``url: problem``."""
-
-    def __init__(self, url: str, problem: str, status: int | None = None) -> None:
-        super().__init__(url, problem)
-        self.url = url
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -98,36 +91,19 @@ def user_agent() -> str:
     return f"newsrag/{version} (+local news question answering)"
 
 
-def check_address(url: str, host: str, port: int, allow_private: bool) -> str:
-    """The address to connect to for ``host``; refuses non-public ones unless allowed."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from None
-    addresses = [info[4][0] for info in infos]
-    if not addresses:
-        raise FetchError(url, f"host {host!r} has no address")
-    for text in addresses:
-        ip = ipaddress.ip_address(text.split("%")[0])
-        if getattr(ip, "ipv4_mapped", None):
-            ip = ip.ipv4_mapped
-        if not allow_private and (not ip.is_global or ip.is_multicast):
-            raise FetchError(url, f"refused: {host} resolves to {ip}, a non-public address "
-                                  "(set allow_private_urls = true to allow it)")
-    return addresses[0]
-
-
 class Fetcher:
-    """Safe GETs with a shared connection pool; safe to use from several threads."""
+    """Safe GETs with a shared connection pool; safe to use from several threads.
 
-    def __init__(self, policy: FetchPolicy) -> None:
+    ``clock`` times the robots.txt cache (injected by tests; request pacing uses the real time)."""
+
+    def __init__(self, policy: FetchPolicy, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
         self.requests = 0  # requests sent, retries and redirects included (for benchmarks)
         self._clients: dict[tuple[str, str, int], Any] = {}  # one pool per origin, see the docstring
         self._users: dict[int, int] = {}  # id(client) -> requests using it now
         self._lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots = RobotsCache(self._robots_txt, clock=clock)
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
             robots: bool = False, accept: str = "*/*") -> Response:
@@ -137,11 +113,26 @@ class Fetcher:
             headers["if-none-match"] = etag
         if last_modified:
             headers["if-modified-since"] = last_modified
+        return self._follow(url, headers, robots, self.policy.max_bytes, truncate=False)
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+    def _robots_txt(self, url: str, max_bytes: int) -> bytes:
+        """robots.txt at ``url``, redirects followed, cut at ``max_bytes`` (RFC 9309 parses a prefix)."""
+        headers = {"user-agent": user_agent(), "accept": "text/plain", "accept-encoding": "gzip, deflate"}
+        return self._follow(url, headers, False, max_bytes, truncate=True).body
+
+    def _follow(self, url: str, headers: dict[str, str], robots: bool, limit: int, truncate: bool) -> Response:
+        """The response at the end of ``url``'s redirects, each hop checked (and its robots.txt)."""
         current = url
         for _ in range(self.policy.max_redirects + 1):
             if robots:
-                self._check_robots(url, current)
-            response = self._with_retries(url, current, headers)
+                self._robots.check(url, current)
+            response = self._with_retries(url, current, headers, limit, truncate)
             if response.status in REDIRECT_STATUSES:
                 location = response.headers.get("location")
                 if not location:
@@ -156,18 +147,13 @@ class Fetcher:
             return response
         raise FetchError(url, f"more than {self.policy.max_redirects} redirects (a redirect loop?)")
 
-    def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            client.close()
-
     # -- one request ------------------------------------------------------------------------
 
-    def _with_retries(self, original: str, url: str, headers: dict[str, str]) -> Response:
+    def _with_retries(self, original: str, url: str, headers: dict[str, str], limit: int,
+                      truncate: bool) -> Response:
         budget = self.policy.retry_budget
         for attempt in range(self.policy.retries + 1):
-            response = self._once(original, url, headers)
+            response = self._once(original, url, headers, limit, truncate)
             if response.status not in RETRY_STATUSES or attempt == self.policy.retries:
                 return response
             wait = _retry_after(response.headers.get("retry-after"))
@@ -180,7 +166,7 @@ class Fetcher:
             time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _once(self, original: str, url: str, headers: dict[str, str]) -> Response:
+    def _once(self, original: str, url: str, headers: dict[str, str], limit: int, truncate: bool) -> Response:
         import httpx
 
         try:
@@ -217,7 +203,7 @@ class Fetcher:
             reply = client.send(request, stream=True, follow_redirects=False)
             try:
                 body = b"" if reply.status_code in REDIRECT_STATUSES or reply.status_code == 304 \
-                    else self._read(original, reply, started)
+                    else self._read(original, reply, started, limit, truncate)
             finally:
                 reply.close()
         except (httpx.HTTPError, OSError, RuntimeError) as exc:
@@ -243,22 +229,30 @@ class Fetcher:
                 del self._clients[origin]
         client.close()  # any other request to this origin in flight fails with it
 
-    def _read(self, original: str, reply: Any, started: float) -> bytes:
-        limit = self.policy.max_bytes
+    def _read(self, original: str, reply: Any, started: float, limit: int, truncate: bool) -> bytes:
+        """The body, at most ``limit`` bytes received and decoded: past it an error, or with
+        ``truncate`` the first ``limit`` bytes (the rest is never read)."""
         declared = reply.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
+        if not truncate and declared and declared.isdigit() and int(declared) > limit:
             raise FetchError(original, f"too large: {int(declared)} bytes declared, the limit is {limit}")
         decoder = _decoder(original, reply.headers.get("content-encoding", ""))
         out = bytearray()
         received = 0
         for raw in reply.iter_raw():
             received += len(raw)
-            if received > limit:
+            if received > limit and not truncate:
                 raise FetchError(original, f"too large: more than {limit} bytes")
             if time.monotonic() - started > self.policy.deadline:
                 raise FetchError(original, f"too slow: no complete response within {self.policy.deadline:.0f}s")
             out += decoder(raw, limit - len(out))
-        out += decoder(b"", limit - len(out))
+            if len(out) > limit or received > limit:
+                break
+        else:
+            out += decoder(b"", limit - len(out))
+        if len(out) > limit:
+            if not truncate:
+                raise FetchError(original, "too large: the decompressed body exceeds the size limit")
+            del out[limit:]
         return bytes(out)
 
     def _http(self, origin: tuple[str, str, int]) -> Any:
@@ -296,39 +290,13 @@ class Fetcher:
         if slot > now:
             time.sleep(slot - now)
 
-    def _check_robots(self, original: str, url: str) -> None:
-        import httpx
-
-        target = httpx.URL(url)
-        origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
-        if origin not in self._robots:
-            parser: urllib.robotparser.RobotFileParser | None = urllib.robotparser.RobotFileParser()
-            try:
-                reply = self._with_retries(original, origin + "/robots.txt",
-                                           {"user-agent": user_agent(), "accept": "text/plain"})
-            except FetchError:
-                reply = None  # unreachable robots.txt: RFC 9309 treats it as no rules
-            if reply is not None and reply.status >= 500:
-                parser.disallow_all = True  # RFC 9309: a server error means "assume everything is off limits"
-            elif reply is not None and reply.status == 200:
-                parser.parse(reply.body.decode("utf-8", "replace").splitlines())
-            else:
-                parser = None  # 3xx/4xx: no rules
-            self._robots[origin] = parser
-        rules = self._robots[origin]
-        if rules is not None and not rules.can_fetch(user_agent().split("/")[0], url):
-            raise FetchError(original, f"refused by {origin}/robots.txt")
-
 
 def _decoder(url: str, encoding: str):
-    """A function (chunk, room) -> decoded bytes that raises `FetchError` past ``room`` bytes."""
+    """A function (chunk, room) -> the chunk decoded, at most ``room`` + 1 bytes of it (one past
+    the room tells the caller the body is too large; a "zip bomb" never expands further)."""
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
-        def plain(chunk: bytes, room: int) -> bytes:
-            if len(chunk) > room:
-                raise FetchError(url, "too large: the body exceeds the size limit")
-            return chunk
-        return plain
+        return lambda chunk, room: chunk[: max(0, room) + 1]
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise FetchError(url, f"unsupported Content-Encoding {encoding!r}")
     # 47 = gzip or zlib header auto-detected; raw deflate (-15) is tried when "deflate" has no header.
@@ -340,32 +308,22 @@ def _decoder(url: str, encoding: str):
             if encoding == "deflate" and not state["started"] and chunk:
                 state["started"] = True
                 try:
-                    return _bounded(url, z, chunk, room)
+                    return _bounded(z, chunk, room)
                 except zlib.error:
                     state["z"] = z = zlib.decompressobj(-15)
-            return _bounded(url, z, chunk, room) if chunk else _flush(url, z, room)
+            return _bounded(z, chunk, room) if chunk else z.flush()[: max(0, room) + 1]
         except zlib.error as exc:
             raise FetchError(url, f"corrupt {encoding} body: {exc}") from None
     return decode
 
 
-def _bounded(url: str, z: Any, chunk: bytes, room: int) -> bytes:
+def _bounded(z: Any, chunk: bytes, room: int) -> bytes:
     out = bytearray()
     data = chunk
-    while data:
-        piece = z.decompress(data, room - len(out) + 1)
-        out += piece
-        if len(out) > room:
-            raise FetchError(url, "too large: the decompressed body exceeds the size limit")
+    while data and len(out) <= room:
+        out += z.decompress(data, max(0, room - len(out)) + 1)
         data = z.unconsumed_tail
     return bytes(out)
-
-
-def _flush(url: str, z: Any, room: int) -> bytes:
-    rest = z.flush()
-    if len(rest) > room:
-        raise FetchError(url, "too large: the decompressed body exceeds the size limit")
-    return rest
 
 
 def _retry_after(value: str | None) -> float | None:
