@@ -14,7 +14,7 @@ from rag.asof import AsOfRule
 from index.base import DocumentStore
 from rag.chunking import Chunker
 from rag.embedding import Embedder, SentenceTransformerEmbedder
-from rag.feeds.sync import Syncer
+from rag.feeds.sync import SyncLimits, Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
 from rag.pipeline import Pipeline
@@ -81,7 +81,8 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     fetcher = Fetcher(fetch_policy(settings))
     feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
-                   Syncer(feeds, ingestor, fetcher))
+                   Syncer(feeds, ingestor, fetcher, SyncLimits(settings.feed_max_entries, settings.feed_max_fetches,
+                                                               settings.max_title_chars)))
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:

@@ -36,8 +36,9 @@ def sync_html(summary: SyncSummary) -> str:
         if r.error:
             items.append(f'<li class="nr-error">{text(r.url)}: {text(r.error)}</li>')
         else:
+            left = f", {r.left} left for the next sync" if r.left else ""
             items.append(f"<li>{text(r.url)}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged, "
-                         f"{r.failed} failed</li>")
+                         f"{r.failed} failed{left}</li>")
             items += [f'<li class="nr-error">{text(e)}</li>' for e in r.item_errors]
     return (f'<div class="nr-report nr-sync"><p><strong>{len(summary.feeds)} feeds: {summary.total("new")} new, '
             f'{summary.total("updated")} updated, {len(summary.failed_feeds)} failed</strong></p>'

@@ -10,7 +10,9 @@ document with entity declarations forbidden, as a second guard; a document that 
 well-formed XML is still handed to feedparser, which reads many broken real-world feeds, and
 refused only if it finds no feed in it. The cost: a literal ``<!ENTITY`` inside CDATA (an article
 about XML) refuses its feed too; an escaped one (``&lt;!ENTITY``) is text and passes. Entry text is plain text: HTML in summaries
-and content is reduced to its text here. Not here: deciding what to fetch or index (rag.feeds.sync).
+and content is reduced to its text here, and the feed's and entries' titles are cut to
+``max_title_chars`` (a title is display text: a feed's of millions of characters bloated every
+page listing it). Not here: deciding what to fetch or index (rag.feeds.sync).
 """
 from __future__ import annotations
 
@@ -50,8 +52,9 @@ class ParsedFeed:
     entries: tuple[Entry, ...]
 
 
-def parse_feed(url: str, data: bytes) -> ParsedFeed:
-    """The feed in ``data`` (fetched from ``url``); ``InputError`` naming ``url`` if it is none."""
+def parse_feed(url: str, data: bytes, *, max_title_chars: int | None = None) -> ParsedFeed:
+    """The feed in ``data`` (fetched from ``url``); ``InputError`` naming ``url`` if it is none.
+    Titles longer than ``max_title_chars`` are cut to it."""
     _refuse_entities(url, data)
     try:
         import feedparser
@@ -63,10 +66,10 @@ def parse_feed(url: str, data: bytes) -> ParsedFeed:
         raise InputError(url, "not an RSS or Atom feed" + (f" ({clean_line(str(problem))[:160]})" if problem else ""))
     entries = []
     for raw in parsed.entries:
-        entry = _entry(raw)
+        entry = _entry(raw, max_title_chars)
         if entry is not None:
             entries.append(entry)
-    title = clean_line(parsed.feed.get("title", "") or "") or None
+    title = cut(clean_line(parsed.feed.get("title", "") or ""), max_title_chars) or None
     return ParsedFeed(title, tuple(entries))
 
 
@@ -98,8 +101,15 @@ def _refuse_entities(url: str, data: bytes) -> None:
         pass  # not well-formed: feedparser's lenient parser decides (see the module docstring)
 
 
-def _entry(raw: Any) -> Entry | None:
-    title = clean_line(raw.get("title", "") or "")
+def cut(text: str, limit: int | None) -> str:
+    """``text``, or its first ``limit`` characters with an ellipsis as the last."""
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:max(0, limit - 1)].rstrip() + "…"
+
+
+def _entry(raw: Any, max_title_chars: int | None) -> Entry | None:
+    title = cut(clean_line(raw.get("title", "") or ""), max_title_chars)
     link = clean_line(raw.get("link", "") or "") or None
     summary = html_text(raw.get("summary", "") or "")
     content = ""
