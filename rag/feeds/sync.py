@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 
 from index.feeds import Feed, FeedItem, FeedStore
 from rag.errors import InputError, NewsragError
-from rag.feeds.parse import Entry, parse_feed
+from rag.feeds.parse import Entry, FeedLimits, parse_feed
 from rag.ingest import Ingestor
 from index.records import Document
 from rag.web.article import fetch_article, url_doc_id
@@ -51,11 +51,12 @@ FEED_DOC_PREFIX = "feed"
 
 @dataclass(frozen=True)
 class SyncLimits:
-    """How much one sync does (rag.settings: feed_max_entries, feed_max_fetches, max_title_chars)."""
+    """How much one sync does (rag.settings: feed_max_entries, feed_max_fetches), and what one
+    entry may bring (max_title_chars, max_id_chars, max_url_chars: rag.feeds.parse.FeedLimits)."""
 
     max_entries: int = 200  # new or changed entries indexed per feed per sync, newest first
     max_fetches: int = 100  # article pages fetched per pass, over all feeds
-    max_title_chars: int = 1000  # feed and entry titles are cut to this
+    entry: FeedLimits = FeedLimits()
 
 
 class _FifoLock:
@@ -171,12 +172,14 @@ class Syncer:
                 result.unchanged = feed.items_seen
                 self.feeds.record_fetch(feed.url, status=304, error=None)
                 return result
-            parsed = parse_feed(feed.url, response.body, max_title_chars=self.limits.max_title_chars)
+            parsed = parse_feed(feed.url, response.body, self.limits.entry)
         except InputError as err:  # FetchError included
             result.status = getattr(err, "status", None)
             result.error = err.problem
             self.feeds.record_fetch(feed.url, status=result.status, error=err.problem)
             return result
+        result.failed += len(parsed.refused)
+        result.item_errors.extend(parsed.refused)
         try:
             self._index_entries(feed, parsed.entries, parsed.title, result, fetches)
         except NewsragError as err:  # ModelError, StoreError: this feed fails, the others go on

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import threading
 import time
 
@@ -411,3 +412,25 @@ def test_feed_and_entry_titles_are_cut_to_max_title_chars(make_app, web) -> None
     feed, doc = app.feeds.get(web.url("/f.xml")), app.store.documents()[0]
     assert feed.title.startswith("Feed TTT") and len(feed.title) <= 100
     assert doc.title.startswith("Entry EEE") and len(doc.title) <= 100
+
+
+def test_a_feeds_huge_guid_and_link_are_bounded_before_the_store(any_app, web) -> None:
+    """Finding 6 and the PostgreSQL review: a 300,000-character GUID went into feed_items' primary
+    key (past PostgreSQL's btree row limit, so the feed could never be recorded), and a link of
+    a million characters into a document's URL. A GUID over max_id_chars is kept as its hash; an
+    entry whose link is over max_url_chars is refused, naming the feed."""
+    app = any_app
+    entry = items(web, 2)
+    noise = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(4_000))  # not compressible
+    huge_guid = Item("urn:" + noise, entry[0].title, entry[0].link, entry[0].published,
+                     content=entry[0].content)
+    huge_link = Item("short-guid", entry[1].title, entry[1].link + "?" + "q" * 200_000, entry[1].published,
+                     content=entry[1].content)
+    web.routes["/f.xml"] = Route(rss("F", [huge_guid, huge_link]))
+    subscribe(app, web.url("/f.xml"))
+    result = app.syncer.sync().feeds[0]
+    assert (result.new, result.error) == (1, None)
+    assert any("link of 2" in e and web.url("/f.xml") in e for e in result.item_errors), result.item_errors
+    (key,) = app.feeds.items_of(web.url("/f.xml"))
+    assert len(key) <= app.settings.max_id_chars
+    assert app.syncer.sync().feeds[0].unchanged == 1  # the same GUID, the same hashed key
