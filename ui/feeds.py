@@ -8,7 +8,7 @@ only http(s) URLs become links. Not here: the layout (ui.app), the syncing (rag.
 from __future__ import annotations
 
 from rag.errors import NewsragError
-from rag.feeds.sync import SyncSummary
+from rag.feeds.sync import SyncSummary, feed_url_problem, shown_url
 from rag.settings import parse_interval
 from rag.web.article import fetch_article, is_url
 from rag.wiring import Newsrag
@@ -48,8 +48,9 @@ def sync_html(summary: SyncSummary) -> str:
 def add_feed(app: Newsrag, url: str) -> str:
     """Subscribe and sync the new feed once; the answer is its sync report."""
     url = (url or "").strip()
-    if not url.lower().startswith(("http://", "https://")):
-        return f'<p class="nr-error">Not an http(s) feed URL: <code>{text(url)}</code></p>'
+    problem = feed_url_problem(url, app.settings.max_url_chars)
+    if problem:
+        return f'<p class="nr-error">{text(problem[0].upper() + problem[1:])}: <code>{text(shown_url(url))}</code></p>'
     app.feeds.add(url, parse_interval(app.settings.feed_interval), update=False)
     return sync_html(app.syncer.sync([url]))
 

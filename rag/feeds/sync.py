@@ -280,6 +280,20 @@ class Syncer:
         )
 
 
+def feed_url_problem(url: str, max_url_chars: int) -> str | None:
+    """Why ``url`` cannot be subscribed to (it is the feed's key in the store), or None."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "not an http(s) feed URL"
+    if len(url) > max_url_chars:
+        return f"a feed URL of {len(url):,} characters, over max_url_chars ({max_url_chars:,})"
+    return None
+
+
+def shown_url(url: str, limit: int = 120) -> str:
+    """``url`` for a message: its start, when it is long."""
+    return url if len(url) <= limit else url[:limit] + "…"
+
+
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     """The entries by date, newest first; undated ones after, in the feed's order."""
     return sorted(entries, key=lambda e: e.published or "", reverse=True)  # stable, reversed too
