@@ -148,8 +148,9 @@ class Syncer:
         """Remove the feed ``url`` and, unless ``keep_documents``, the documents only it made
         (index.feeds.FeedStore.remove); how many documents went, or None when ``url`` is not a feed.
 
-        Waits for the sync in flight: one fetching this feed would otherwise index its articles
-        again after they were removed, and fail recording them (the feed is gone). The lock is
+        Waits for the feed a sync has in flight (not for the rest of the pass, which then skips
+        this feed): one fetching this feed would otherwise index its articles again after they
+        were removed, and fail recording them (the feed is gone). The lock is
         this process's: a sync in another process that loses its feed this way fails on that
         feed's items alone (a StoreError, reported as the feed's error).
         """
