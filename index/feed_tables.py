@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Sequence
 
-from index.feeds import (FEED_COLUMNS, FEED_MADE, ITEM_COLUMNS, STORED_FEED_COLUMNS, Feed, FeedItem,
-                         check_subscription, feed_row, now_iso)
+from index.feeds import (FEED_COLUMNS, ITEM_COLUMNS, MADE, STORED_FEED_COLUMNS, Feed, FeedItem,
+                         check_subscription, feed_row, item_row, now_iso, read_item)
 
-_UPSERT_ITEM = (f"INSERT INTO feed_items (feed_url, {ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+_UPSERT_ITEM = (f"INSERT INTO feed_items (feed_url, {ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (feed_url, key) DO UPDATE SET link = excluded.link, doc_id = excluded.doc_id, "
-                "entry_hash = excluded.entry_hash, seen_at = excluded.seen_at")
+                "entry_hash = excluded.entry_hash, seen_at = excluded.seen_at, made = excluded.made")
+# The documents a feed made; ``made`` is a boolean in PostgreSQL, 0 or 1 in SQLite, true either way.
+_MADE_BY = f"SELECT doc_id FROM feed_items WHERE feed_url = ? AND {MADE}"
 # An upsert, not a delete and insert: replacing the feed's row would cascade to its items.
 _RESTORE_FEED = (f"INSERT INTO feeds ({STORED_FEED_COLUMNS}) VALUES ({', '.join(['?'] * 11)}) "
                  "ON CONFLICT (url) DO UPDATE SET title = excluded.title, interval_s = excluded.interval_s, "
@@ -66,8 +68,11 @@ class FeedTables:
             if conn.execute(self._sql("SELECT 1 FROM feeds WHERE url = ?" + self.LOCK_ROW), (url,)).fetchone() is None:
                 return None
             only_here = [row[0] for row in conn.execute(self._sql(
-                f"SELECT DISTINCT doc_id FROM feed_items WHERE feed_url = ? AND {FEED_MADE} AND doc_id NOT IN "
+                f"SELECT DISTINCT doc_id FROM feed_items WHERE feed_url = ? AND {MADE} AND doc_id NOT IN "
                 "(SELECT doc_id FROM feed_items WHERE feed_url <> ?) ORDER BY doc_id"), (url, url))]
+            # The others are carried (same content) by feeds that stay: theirs now, to keep or remove.
+            conn.execute(self._sql(f"UPDATE feed_items SET {MADE} = TRUE WHERE feed_url <> ? AND doc_id IN ({_MADE_BY})"),
+                         (url, url))
             conn.execute(self._sql("DELETE FROM feeds WHERE url = ?"), (url,))  # its items cascade
             return only_here
 
@@ -93,10 +98,10 @@ class FeedTables:
 
     def items_of(self, url: str) -> dict[str, FeedItem]:
         rows = self._read(f"SELECT {ITEM_COLUMNS} FROM feed_items WHERE feed_url = ?", (url,))
-        return {row[0]: FeedItem(*row) for row in rows}
+        return {row[0]: read_item(row) for row in rows}
 
-    def doc_for_link(self, link: str) -> str | None:
-        row = self._read(f"SELECT doc_id FROM feed_items WHERE link = ? AND {FEED_MADE} LIMIT 1", (link,)).fetchone()
+    def doc_for_link(self, link: str, url: str) -> str | None:
+        row = self._read(f"{_MADE_BY} AND link = ? LIMIT 1", (url, link)).fetchone()
         return row[0] if row else None
 
     def record_items(self, url: str, items: Sequence[FeedItem]) -> None:
@@ -104,11 +109,10 @@ class FeedTables:
             return
         now = now_iso()
         with self._writing() as conn:
-            self._many(conn, _UPSERT_ITEM, [(url, i.key, i.link, i.doc_id, i.entry_hash, now) for i in items])
+            self._many(conn, _UPSERT_ITEM, [item_row(url, i, now) for i in items])
 
     def restore(self, feed: Feed, items: Sequence[FeedItem]) -> None:
         with self._writing() as conn:
             conn.execute(self._sql(_RESTORE_FEED), feed_row(feed))
             conn.execute(self._sql("DELETE FROM feed_items WHERE feed_url = ?"), (feed.url,))
-            self._many(conn, _UPSERT_ITEM, [(feed.url, i.key, i.link, i.doc_id, i.entry_hash, i.seen_at or now_iso())
-                                            for i in items])
+            self._many(conn, _UPSERT_ITEM, [item_row(feed.url, i, i.seen_at or now_iso()) for i in items])

@@ -6,7 +6,9 @@ backends implement it, `index.sqlite_feeds.SqliteFeedStore` in the SQLite store'
 `index.postgres.feeds.PostgresFeedStore` in the PostgreSQL one (rag.wiring.open_feeds picks the
 one that goes with the document store). Both keep the same two tables, and each write is one
 transaction, so a feed's state and its items never disagree after a crash, and removing a feed
-removes its items (ON DELETE CASCADE). Not here: fetching or parsing feeds (rag.feeds), the SQL
+removes its items (ON DELETE CASCADE). Which documents a feed made is recorded with its items
+(``FeedItem.made``), never read from a document's id: a user's file may give any id, ``feed-...``
+included. Not here: fetching or parsing feeds (rag.feeds), the SQL
 (index.feed_tables, written once for both).
 """
 from __future__ import annotations
@@ -21,13 +23,11 @@ STORED_FEED_COLUMNS = ("url, title, interval_s, added_at, last_fetch, last_succe
 # What a `Feed` is read from: the item count is derived, so it never disagrees with the item rows.
 FEED_COLUMNS = (STORED_FEED_COLUMNS +
                 ", (SELECT COUNT(DISTINCT doc_id) FROM feed_items i WHERE i.feed_url = feeds.url)")
-ITEM_COLUMNS = "key, link, doc_id, entry_hash, seen_at"
-# The ids the sync gives the documents it makes (rag.web.article.url_doc_id with this prefix,
-# "feed-<slug>-<hash>"). An item can also point at a document a feed did not make (the user's
-# content twin); only these are a feed's to replace or remove, so a feed never touches a
-# document the user added. In SQL, ``substr`` rather than LIKE: LIKE is case-blind in SQLite.
-FEED_DOC_PREFIX = "feed"
-FEED_MADE = f"substr(doc_id, 1, {len(FEED_DOC_PREFIX) + 1}) = '{FEED_DOC_PREFIX}-'"
+ITEM_COLUMNS = "key, link, doc_id, entry_hash, seen_at, made"
+# The items whose feed made their document (wrote it under an id of its own): only those documents
+# are a feed's to replace or remove. An item can also point at a document the feed did not make
+# (a user's, or another feed's, with the same content), which stays out of the feed's reach.
+MADE = "made"
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class FeedItem:
     doc_id: str
     entry_hash: str  # of the feed's own fields for the entry: unchanged means nothing to fetch
     seen_at: str | None = None  # when a sync last recorded it; set by the store
+    made: bool = False  # the feed made ``doc_id`` (it may replace it, and remove it with the feed)
 
 
 class FeedStore(Protocol):
@@ -69,9 +70,10 @@ class FeedStore(Protocol):
         ``update``). ValueError for an empty URL or an interval under a second."""
 
     def remove(self, url: str) -> list[str] | None:
-        """Unsubscribe, with the feed's items; the ids of the documents a feed made (`made_by_feed`)
-        that this feed has and no other feed does (sorted, for the caller to remove), or None when
-        ``url`` is not a feed. Never a document the user added, even one an item points at."""
+        """Unsubscribe, with the feed's items; the ids of the documents this feed made
+        (`FeedItem.made`) that no other feed has (sorted, for the caller to remove), or None when
+        ``url`` is not a feed. Never a document the user added, even one an item points at. A
+        document it made that another feed still has (the same content) passes to that feed."""
 
     def all(self) -> list[Feed]:
         """Every feed, oldest subscription first."""
@@ -87,9 +89,10 @@ class FeedStore(Protocol):
     def items_of(self, url: str) -> dict[str, FeedItem]:
         """A feed's items by key (empty for an unknown feed)."""
 
-    def doc_for_link(self, link: str) -> str | None:
-        """The document a feed made (`made_by_feed`) for an item with this link, if any. Not a
-        document the user added with that URL: the feed would replace the user's text."""
+    def doc_for_link(self, link: str, url: str) -> str | None:
+        """The document the feed ``url`` made (`FeedItem.made`) for an item with this link, if
+        any. Not a document the user added with that URL, nor one another feed made: the feed
+        would replace their text under their URL and source."""
 
     def record_items(self, url: str, items: Sequence[FeedItem]) -> None:
         """Insert or update a feed's items, stamped now, in one transaction; StoreError when
@@ -98,11 +101,6 @@ class FeedStore(Protocol):
     def restore(self, feed: Feed, items: Sequence[FeedItem]) -> None:
         """Make ``feed`` (its state as given, ``items`` aside) and exactly these items, with their
         own ``seen_at``, what the store holds for its URL, in one transaction (for `migrate`)."""
-
-
-def made_by_feed(doc_id: str) -> bool:
-    """Whether ``doc_id`` is one the sync gives the documents it makes (FEED_MADE, in Python)."""
-    return doc_id.startswith(FEED_DOC_PREFIX + "-")
 
 
 def check_subscription(url: str, interval_s: int) -> None:
@@ -117,6 +115,16 @@ def feed_row(feed: Feed) -> tuple:
     """A feed's values for STORED_FEED_COLUMNS (all but the derived item count)."""
     return (feed.url, feed.title, feed.interval_s, feed.added_at, feed.last_fetch, feed.last_success,
             feed.http_status, feed.etag, feed.last_modified, feed.last_error, feed.items_seen)
+
+
+def item_row(url: str, item: FeedItem, seen_at: str) -> tuple:
+    """An item's values for ``feed_url`` and ITEM_COLUMNS."""
+    return (url, item.key, item.link, item.doc_id, item.entry_hash, seen_at, bool(item.made))
+
+
+def read_item(row: tuple) -> FeedItem:
+    """An item from its ITEM_COLUMNS (SQLite keeps ``made`` as 0 or 1)."""
+    return FeedItem(*row[:5], made=bool(row[5]))
 
 
 def now_iso() -> str:

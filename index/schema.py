@@ -15,12 +15,13 @@ import time
 from typing import Callable
 
 from index.errors import StoreError
+from index.sqlite_feeds import mark_made_items
 from index.transaction import transaction
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # MIGRATIONS[n] turns a version-n store into a version-(n+1) one, inside the transaction that
-# opens it. There has been one version so far; the next layout change adds an entry here.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+# opens it. 2: which feed items made their document (index.sqlite_feeds.mark_made_items).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: mark_made_items}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (

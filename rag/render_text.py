@@ -77,9 +77,11 @@ def sync_text(summary) -> str:
             lines.append(f"FAILED {r.url}: {r.error}")
             continue
         lines.append(f"{r.url}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged, {r.failed} failed"
+                     + (f", {r.left} left for the next sync" if r.left else "")
                      + (" (not modified)" if r.status == 304 else ""))
         lines.extend(f"    {e}" for e in r.item_errors)
     lines.append(f"{len(summary.feeds)} feeds: {summary.total('new')} new, {summary.total('updated')} updated, "
                  f"{summary.total('unchanged')} unchanged, {summary.total('failed')} items failed, "
-                 f"{len(summary.failed_feeds)} feeds failed")
+                 f"{len(summary.failed_feeds)} feeds failed"
+                 + (f", {summary.total('left')} entries left for the next sync" if summary.total("left") else ""))
     return "\n".join(lines)

@@ -14,7 +14,8 @@ from rag.asof import AsOfRule
 from index.base import DocumentStore
 from rag.chunking import Chunker
 from rag.embedding import Embedder, SentenceTransformerEmbedder
-from rag.feeds.sync import Syncer
+from rag.feeds.parse import FeedLimits
+from rag.feeds.sync import SyncLimits, Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
 from rag.pipeline import Pipeline
@@ -81,7 +82,12 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     fetcher = Fetcher(fetch_policy(settings))
     feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
-                   Syncer(feeds, ingestor, fetcher))
+                   Syncer(feeds, ingestor, fetcher, sync_limits(settings)))
+
+
+def sync_limits(settings: Settings) -> SyncLimits:
+    return SyncLimits(settings.feed_max_entries, settings.feed_max_fetches,
+                      FeedLimits(settings.max_title_chars, settings.max_id_chars, settings.max_url_chars))
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:

@@ -8,7 +8,7 @@ only http(s) URLs become links. Not here: the layout (ui.app), the syncing (rag.
 from __future__ import annotations
 
 from rag.errors import NewsragError
-from rag.feeds.sync import SyncSummary
+from rag.feeds.sync import SyncSummary, feed_url_problem, shown_url
 from rag.settings import parse_interval
 from rag.web.article import fetch_article, is_url
 from rag.wiring import Newsrag
@@ -36,8 +36,9 @@ def sync_html(summary: SyncSummary) -> str:
         if r.error:
             items.append(f'<li class="nr-error">{text(r.url)}: {text(r.error)}</li>')
         else:
+            left = f", {r.left} left for the next sync" if r.left else ""
             items.append(f"<li>{text(r.url)}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged, "
-                         f"{r.failed} failed</li>")
+                         f"{r.failed} failed{left}</li>")
             items += [f'<li class="nr-error">{text(e)}</li>' for e in r.item_errors]
     return (f'<div class="nr-report nr-sync"><p><strong>{len(summary.feeds)} feeds: {summary.total("new")} new, '
             f'{summary.total("updated")} updated, {len(summary.failed_feeds)} failed</strong></p>'
@@ -47,8 +48,9 @@ def sync_html(summary: SyncSummary) -> str:
 def add_feed(app: Newsrag, url: str) -> str:
     """Subscribe and sync the new feed once; the answer is its sync report."""
     url = (url or "").strip()
-    if not url.lower().startswith(("http://", "https://")):
-        return f'<p class="nr-error">Not an http(s) feed URL: <code>{text(url)}</code></p>'
+    problem = feed_url_problem(url, app.settings.max_url_chars)
+    if problem:
+        return f'<p class="nr-error">{text(problem[0].upper() + problem[1:])}: <code>{text(shown_url(url))}</code></p>'
     app.feeds.add(url, parse_interval(app.settings.feed_interval), update=False)
     return sync_html(app.syncer.sync([url]))
 

@@ -91,6 +91,14 @@ STEPS: tuple[str, ...] = (
     CREATE INDEX feed_items_by_doc ON feed_items (doc_id);
     CREATE INDEX documents_by_url ON documents (url);
     """,
+    # 5: which items made their document (index.feeds.FeedItem.made). Before, a document was taken
+    # for a feed's by its id alone; now only the id a sync made for that very item
+    # (feed-<slug>-<8 hex of sha256(feed URL, NUL, key)>, index.sqlite_feeds.made_id) counts.
+    """
+    ALTER TABLE feed_items ADD COLUMN made boolean NOT NULL DEFAULT false;
+    UPDATE feed_items SET made = true WHERE left(doc_id, 5) = 'feed-' AND right(doc_id, 9) = '-' ||
+        left(encode(sha256(convert_to(feed_url, 'UTF8') || '\\x00'::bytea || convert_to(key, 'UTF8')), 'hex'), 8);
+    """,
 )
 VERSION = len(STEPS)
 

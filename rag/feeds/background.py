@@ -44,8 +44,9 @@ class BackgroundSync:
                 self.last = summary
                 self.runs += 1
                 if summary.feeds:
-                    log.info("feed sync: %d feeds, %d new, %d updated, %d failed", len(summary.feeds),
-                             summary.total("new"), summary.total("updated"), len(summary.failed_feeds))
+                    log.info("feed sync: %d feeds, %d new, %d updated, %d failed, %d entries left for the next sync",
+                             len(summary.feeds), summary.total("new"), summary.total("updated"),
+                             len(summary.failed_feeds), summary.total("left"))
             except Exception:  # a broken sync must not end the thread; the next wake retries
                 log.exception("background feed sync failed")
             self._stop.wait(self.check_every)

@@ -27,9 +27,12 @@ def _interval(settings: Settings, every: str | None) -> int:
         raise ConfigError(f"--every: {exc}") from None
 
 
-def _feed_url(url: str) -> str:
-    if not url.lower().startswith(("http://", "https://")):
-        raise ConfigError(f"not an http(s) feed URL: {url!r}")
+def _feed_url(url: str, settings: Settings) -> str:
+    from rag.feeds.sync import feed_url_problem, shown_url
+
+    problem = feed_url_problem(url, settings.max_url_chars)
+    if problem:
+        raise ConfigError(f"{problem}: {shown_url(url)!r}")
     return url
 
 
@@ -45,7 +48,7 @@ def feed() -> None:
 @pass_invocation
 def feed_add(run: Invocation, url: str, every: str | None, no_sync: bool) -> int:
     settings = run.settings()
-    url = _feed_url(url)
+    url = _feed_url(url, settings)
     app = open_app(settings, seed=False)
     fresh = app.feeds.add(url, _interval(settings, every))
     print(("subscribed to " if fresh else "already subscribed (interval updated): ") + url)
@@ -85,6 +88,7 @@ def feed_remove(run: Invocation, url: str, keep_articles: bool) -> int:
 @pass_invocation
 def feed_import(run: Invocation, opml: Path, every: str | None) -> int:
     from rag.feeds.opml import read_opml
+    from rag.feeds.sync import feed_url_problem, shown_url
 
     settings = run.settings()
     found = read_opml(opml)
@@ -92,8 +96,9 @@ def feed_import(run: Invocation, opml: Path, every: str | None) -> int:
     app = open_app(settings, seed=False)
     added = skipped = 0
     for url, _title in found:
-        if not url.lower().startswith(("http://", "https://")):
-            print(f"newsrag: skipped {opml}: not an http(s) feed URL: {url!r}", file=sys.stderr)
+        problem = feed_url_problem(url, settings.max_url_chars)
+        if problem:
+            print(f"newsrag: skipped {opml}: {problem}: {shown_url(url)!r}", file=sys.stderr)
             skipped += 1
             continue
         added += app.feeds.add(url, interval, update=False)

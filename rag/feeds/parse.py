@@ -10,7 +10,12 @@ document with entity declarations forbidden, as a second guard; a document that 
 well-formed XML is still handed to feedparser, which reads many broken real-world feeds, and
 refused only if it finds no feed in it. The cost: a literal ``<!ENTITY`` inside CDATA (an article
 about XML) refuses its feed too; an escaped one (``&lt;!ENTITY``) is text and passes. Entry text is plain text: HTML in summaries
-and content is reduced to its text here. Not here: deciding what to fetch or index (rag.feeds.sync).
+and content is reduced to its text here. `FeedLimits` bounds what a feed may store: titles (and
+authors) are cut to ``max_title_chars`` (display text: a feed title of millions of characters
+bloated every page listing it), a GUID longer than ``max_key_chars`` is kept as its hash (it is
+a key in the store, and PostgreSQL's btree refuses index rows of more than a few kilobytes), and
+an entry whose link is longer than ``max_url_chars`` is refused, named in ``ParsedFeed.refused``
+with the feed's URL. Not here: deciding what to fetch or index (rag.feeds.sync).
 """
 from __future__ import annotations
 
@@ -48,10 +53,21 @@ class Entry:
 class ParsedFeed:
     title: str | None
     entries: tuple[Entry, ...]
+    refused: tuple[str, ...] = ()  # entries over a limit, each a message naming the feed
 
 
-def parse_feed(url: str, data: bytes) -> ParsedFeed:
-    """The feed in ``data`` (fetched from ``url``); ``InputError`` naming ``url`` if it is none."""
+@dataclass(frozen=True)
+class FeedLimits:
+    """What one entry may bring (rag.settings: max_title_chars, max_id_chars, max_url_chars)."""
+
+    max_title_chars: int | None = None
+    max_key_chars: int | None = None
+    max_url_chars: int | None = None
+
+
+def parse_feed(url: str, data: bytes, limits: FeedLimits = FeedLimits()) -> ParsedFeed:
+    """The feed in ``data`` (fetched from ``url``), within ``limits``; ``InputError`` naming
+    ``url`` if it is none."""
     _refuse_entities(url, data)
     try:
         import feedparser
@@ -61,13 +77,18 @@ def parse_feed(url: str, data: bytes) -> ParsedFeed:
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise InputError(url, "not an RSS or Atom feed" + (f" ({clean_line(str(problem))[:160]})" if problem else ""))
-    entries = []
+    entries, refused = [], []
     for raw in parsed.entries:
-        entry = _entry(raw)
-        if entry is not None:
-            entries.append(entry)
-    title = clean_line(parsed.feed.get("title", "") or "") or None
-    return ParsedFeed(title, tuple(entries))
+        entry = _entry(raw, limits)
+        if entry is None:
+            continue
+        if limits.max_url_chars is not None and entry.link and len(entry.link) > limits.max_url_chars:
+            refused.append(f"{url}: entry {entry.key[:80]!r} refused: a link of {len(entry.link):,} characters, "
+                           f"over max_url_chars ({limits.max_url_chars:,})")
+            continue
+        entries.append(entry)
+    title = cut(clean_line(parsed.feed.get("title", "") or ""), limits.max_title_chars) or None
+    return ParsedFeed(title, tuple(entries), tuple(refused))
 
 
 # "<!entity" as it looks in the encodings whose letters `bytes.lower` folds as ASCII (their
@@ -98,8 +119,15 @@ def _refuse_entities(url: str, data: bytes) -> None:
         pass  # not well-formed: feedparser's lenient parser decides (see the module docstring)
 
 
-def _entry(raw: Any) -> Entry | None:
-    title = clean_line(raw.get("title", "") or "")
+def cut(text: str, limit: int | None) -> str:
+    """``text``, or its first ``limit`` characters with an ellipsis as the last."""
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:max(0, limit - 1)].rstrip() + "…"
+
+
+def _entry(raw: Any, limits: FeedLimits) -> Entry | None:
+    title = cut(clean_line(raw.get("title", "") or ""), limits.max_title_chars)
     link = clean_line(raw.get("link", "") or "") or None
     summary = html_text(raw.get("summary", "") or "")
     content = ""
@@ -112,7 +140,9 @@ def _entry(raw: Any) -> Entry | None:
     if not (title or summary or content or link):
         return None
     key = clean_line(raw.get("id", "") or "") or link or hashlib.sha256(f"{title}\0{summary}".encode()).hexdigest()
-    author = clean_line(raw.get("author", "") or "") or None
+    if limits.max_key_chars is not None and len(key) > limits.max_key_chars:
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()  # stable, and short
+    author = cut(clean_line(raw.get("author", "") or ""), limits.max_title_chars) or None
     return Entry(key, link, title, _date(raw), author, summary, content)
 
 

@@ -33,8 +33,8 @@ def stores(request, tmp_path):
     store.close()
 
 
-def item(key: str, doc_id: str, link: str | None = None, entry_hash: str = "e1") -> FeedItem:
-    return FeedItem(key, link, doc_id, entry_hash)
+def item(key: str, doc_id: str, link: str | None = None, entry_hash: str = "e1", made: bool = False) -> FeedItem:
+    return FeedItem(key, link, doc_id, entry_hash, made=made)
 
 
 def test_add_list_and_get(stores):
@@ -110,20 +110,21 @@ def test_record_items_of_an_unknown_feed_is_a_store_error_and_writes_nothing(sto
     assert feeds.items_of("https://nope.example/feed") == {}
 
 
-def test_doc_for_link_finds_only_a_document_a_feed_made(stores):
+def test_doc_for_link_finds_only_a_document_the_feed_made(stores):
     """A user's document with the same URL, or one an item was recorded as a twin of, is not
     handed out: the feed would replace it with its own version."""
     store, feeds = stores
-    feeds.add("https://a.example/feed", 3600)
-    feeds.record_items("https://a.example/feed", [item("g1", "feed-a-1-0000aaaa", "https://a.example/1"),
-                                                  item("g2", "mine", "https://a.example/2")])
+    url = "https://a.example/feed"
+    feeds.add(url, 3600)
+    feeds.record_items(url, [item("g1", "feed-a-1-0000aaaa", "https://a.example/1", made=True),
+                             item("g2", "mine", "https://a.example/2")])
     p = prepared("page", "The council voted on the tram line. " * 6)
     doc = Document(p.document.id, "Tram", p.document.text, url="https://a.example/canonical")
     store.write([PreparedDocument(doc, p.content_hash, p.chunks, p.embeddings, p.text_hashes)])
-    assert feeds.doc_for_link("https://a.example/1") == "feed-a-1-0000aaaa"
-    assert feeds.doc_for_link("https://a.example/canonical") is None  # the user's, by URL
-    assert feeds.doc_for_link("https://a.example/2") is None  # the user's, as a content twin
-    assert feeds.doc_for_link("https://a.example/unknown") is None
+    assert feeds.doc_for_link("https://a.example/1", url) == "feed-a-1-0000aaaa"
+    assert feeds.doc_for_link("https://a.example/canonical", url) is None  # the user's, by URL
+    assert feeds.doc_for_link("https://a.example/2", url) is None  # the user's, as a content twin
+    assert feeds.doc_for_link("https://a.example/unknown", url) is None
 
 
 def test_remove_cascades_to_its_items_and_returns_only_its_own_documents(stores):
@@ -131,15 +132,15 @@ def test_remove_cascades_to_its_items_and_returns_only_its_own_documents(stores)
     f, g = "https://f.example/feed", "https://g.example/feed"
     feeds.add(f, 3600)
     feeds.add(g, 3600)
-    feeds.record_items(f, [item("1", "feed-shared-1111aaaa", "https://x.example/1"),
-                           item("2", "feed-only-f-2222bbbb", "https://x.example/2"),
+    feeds.record_items(f, [item("1", "feed-shared-1111aaaa", "https://x.example/1", made=True),
+                           item("2", "feed-only-f-2222bbbb", "https://x.example/2", made=True),
                            item("3", "users-own", "https://x.example/3"),  # a twin of a user's document
-                           item("4", "FEED-upper-3333cccc", "https://x.example/4")])  # not an id a feed makes
+                           item("4", "feed-users-3333cccc", "https://x.example/4")])  # the user's, whatever its id
     feeds.record_items(g, [item("a", "feed-shared-1111aaaa", "https://x.example/1")])
     assert feeds.remove(f) == ["feed-only-f-2222bbbb"]
     assert feeds.remove(f) is None and feeds.remove("https://never.example/") is None
     assert [x.url for x in feeds.all()] == [g]
-    assert feeds.doc_for_link("https://x.example/2") is None  # its item rows went with it
+    assert feeds.doc_for_link("https://x.example/2", f) is None  # its item rows went with it
     feeds.add(f, 3600)  # subscribing again starts from nothing
     assert feeds.items_of(f) == {} and feeds.get(f).items == 0
     assert set(feeds.items_of(g)) == {"a"}
@@ -152,7 +153,7 @@ def test_restore_writes_a_feed_exactly_and_is_all_or_nothing(stores):
     state = Feed(url, "A", 900, "2024-01-01T00:00:00+00:00", last_fetch="2024-03-01T10:00:00+00:00",
                  last_success="2024-02-28T10:00:00+00:00", http_status=500, etag='"e"',
                  last_modified="Tue, 12 Mar 2024 09:00:00 GMT", last_error="HTTP 500", items_seen=2, items=2)
-    items = [FeedItem("g1", "https://a.example/1", "d1", "h1", "2024-02-28T10:00:00+00:00"),
+    items = [FeedItem("g1", "https://a.example/1", "d1", "h1", "2024-02-28T10:00:00+00:00", made=True),
              FeedItem("g2", None, "d2", "h2", "2024-02-28T10:00:01+00:00")]
     feeds.add(url, 60)
     feeds.record_items(url, [item("stale", "d0")])
@@ -162,3 +163,48 @@ def test_restore_writes_a_feed_exactly_and_is_all_or_nothing(stores):
     with pytest.raises(StoreError):  # an item without a document: the whole restore is undone
         feeds.restore(replace(state, title="B", items_seen=9), [items[0], FeedItem("g3", None, None, "h3", "x")])
     assert feeds.get(url) == state and feeds.items_of(url) == {i.key: i for i in items}
+
+
+# -- issue 23: which feed made a document is recorded in the store, not read from its id -----------
+
+def test_a_user_document_whose_id_starts_with_feed_is_never_a_feeds(stores):
+    """Finding 2: an item pointing at a user's document named ``feed-...`` (a ``feed.jsonl``
+    without ids) made it look like the feed's: the feed replaced it and its removal deleted it.
+    Only an item recorded as having made its document (``made``) gives the feed that document."""
+    _, feeds = stores
+    f = "https://f.example/feed"
+    feeds.add(f, 3600)
+    feeds.record_items(f, [FeedItem("1", "https://x.example/1", "feed-notes-md-1234abcd", "e1"),  # the user's twin
+                           FeedItem("2", "https://x.example/2", "web-any-id-5678ef90", "e2", made=True)])
+    got = feeds.items_of(f)
+    assert (got["1"].made, got["2"].made) == (False, True)
+    assert feeds.doc_for_link("https://x.example/1", f) is None
+    assert feeds.doc_for_link("https://x.example/2", f) == "web-any-id-5678ef90"
+    assert feeds.remove(f) == ["web-any-id-5678ef90"]
+
+
+def test_a_document_found_by_link_is_only_the_one_this_feed_made(stores):
+    """Finding 3: a second feed reusing a first feed's link got the first feed's document to
+    rewrite. The lookup by link answers only for the feed that made the document."""
+    _, feeds = stores
+    f, g = "https://f.example/feed", "https://g.example/feed"
+    feeds.add(f, 3600)
+    feeds.add(g, 3600)
+    feeds.record_items(f, [FeedItem("a", "https://x.example/story", "doc-f", "e1", made=True)])
+    feeds.record_items(g, [FeedItem("b", "https://x.example/story", "doc-f", "e2")])  # g's content twin
+    assert feeds.doc_for_link("https://x.example/story", f) == "doc-f"
+    assert feeds.doc_for_link("https://x.example/story", g) is None
+
+
+def test_a_shared_document_passes_to_the_feeds_left_when_its_maker_goes(stores):
+    """A document made by one feed and carried (same content) by another is kept for the other
+    when the first is removed, and becomes that feed's: removing it then removes the document."""
+    _, feeds = stores
+    f, g = "https://f.example/feed", "https://g.example/feed"
+    feeds.add(f, 3600)
+    feeds.add(g, 3600)
+    feeds.record_items(f, [FeedItem("a", "https://x.example/1", "doc-shared", "e1", made=True)])
+    feeds.record_items(g, [FeedItem("b", "https://x.example/1", "doc-shared", "e2")])
+    assert feeds.remove(f) == []
+    assert feeds.items_of(g)["b"].made is True
+    assert feeds.remove(g) == ["doc-shared"]

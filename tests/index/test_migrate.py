@@ -93,8 +93,8 @@ def test_feeds_and_their_items_survive_sqlite_to_postgres_and_back(tmp_path, pos
         feeds.add(url, 600 * (n + 1))
     feeds.record_fetch("https://f.example/rss", status=200, error=None, etag='"v1"', title="F", items_seen=3)
     feeds.record_fetch("https://g.example/atom", status=500, error="HTTP 500")
-    feeds.record_items("https://f.example/rss", [FeedItem(f"g{n}", f"https://example.org/{n}", f"d{n}", f"e{n}")
-                                                 for n in range(3)])
+    feeds.record_items("https://f.example/rss", [FeedItem(f"g{n}", f"https://example.org/{n}", f"d{n}", f"e{n}",
+                                                          made=n == 0) for n in range(3)])
     feeds.record_items("https://g.example/atom", [FeedItem("x", "https://example.org/0", "d0", "ex")])
     target = PostgresStore(postgres_url, embed_model="hash-embedder")
     pg_feeds = PostgresFeedStore(target)
@@ -108,9 +108,12 @@ def test_feeds_and_their_items_survive_sqlite_to_postgres_and_back(tmp_path, pos
     back_feeds = SqliteFeedStore(back)
     copy_store(target, back, feeds=(pg_feeds, back_feeds))
     assert feed_state(back_feeds) == feed_state(feeds)
-    # d1 and d2 are not ids the sync makes (feed-...), so removing the feed hands out none of them.
+    # Which items made their document goes along (issue 23, finding 2): f made d0 alone, which g
+    # also carries, so removing f hands out none of them and d0 passes to g.
+    assert [i.made for i in back_feeds.items_of("https://f.example/rss").values()] == [True, False, False]
     assert back_feeds.remove("https://f.example/rss") == []
     assert back_feeds.get("https://f.example/rss") is None and back_feeds.get("https://g.example/atom")
+    assert back_feeds.remove("https://g.example/atom") == ["d0"]
 
 
 def test_target_is_named_by_url_or_folder_and_never_the_source(tmp_path):

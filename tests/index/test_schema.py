@@ -71,12 +71,12 @@ def test_the_schema_version_is_checked_on_open_and_a_newer_store_is_refused(tmp_
     conn = schema.connect(str(tmp_path / "db"))
     schema.create(conn)
     schema.create(conn)  # a store at this version opens again
-    assert _version(conn) == schema.SCHEMA_VERSION == "1"
+    assert _version(conn) == schema.SCHEMA_VERSION == "2"
     conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema'")
     conn.execute("DROP INDEX chunks_by_doc")
     with pytest.raises(StoreError) as info:
         schema.create(conn)
-    assert "schema version 7" in str(info.value) and "version 1" in str(info.value)
+    assert "schema version 7" in str(info.value) and "version 2" in str(info.value)
     # Refused before touching it: the newer store's layout is its own business.
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'chunks_by_doc'").fetchone() is None
     conn.execute("UPDATE meta SET value = 'x2' WHERE key = 'schema'")
@@ -86,7 +86,8 @@ def test_the_schema_version_is_checked_on_open_and_a_newer_store_is_refused(tmp_
 
 def test_an_older_store_is_migrated_forward_step_by_step(tmp_path, monkeypatch):
     conn = schema.connect(str(tmp_path / "db"))
-    schema.create(conn)  # a version-1 store
+    schema.create(conn)
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")  # as a version-1 store
     conn.execute("INSERT INTO meta(key, value) VALUES ('steps', '')")
     steps = {1: "ALTER TABLE documents ADD COLUMN lang TEXT", 2: "CREATE TABLE notes (body TEXT)"}
     monkeypatch.setattr(schema, "SCHEMA_VERSION", "3")
@@ -105,6 +106,7 @@ def test_an_older_store_is_migrated_forward_step_by_step(tmp_path, monkeypatch):
 def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     conn = schema.connect(str(tmp_path / "db"))
     schema.create(conn)
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")  # as a version-1 store
 
     def broken(c):
         c.execute("CREATE TABLE half (x)")
@@ -123,9 +125,38 @@ def test_a_store_from_a_newer_newsrag_names_its_file(tmp_path):
 
     Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8).close()
     conn = sqlite3.connect(tmp_path / "newsrag.db")
-    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(int(schema.SCHEMA_VERSION) + 1),))
     conn.commit()
     conn.close()
     with pytest.raises(StoreError) as info:
         Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
     assert "newsrag.db" in str(info.value) and "version 2" in str(info.value)
+
+
+# -- issue 23, finding 2: which feed made a document is recorded, not read from its id ---------------
+
+def test_a_version_1_store_marks_only_the_items_whose_feed_made_their_document(tmp_path):
+    """The step from version 1 sets ``made`` on the items whose document has the id the sync
+    made for that very item; a user's ``feed-...`` document an item points at stays the user's."""
+    from index.sqlite_feeds import SqliteFeedStore
+    from index.store import Store
+    from rag.web.article import url_doc_id
+
+    f = "https://f.example/rss"
+    Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8).close()
+    conn = sqlite3.connect(tmp_path / "newsrag.db")
+    conn.execute("ALTER TABLE feed_items DROP COLUMN made")  # the version-1 layout
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    conn.execute("INSERT INTO feeds (url, interval_s, added_at) VALUES (?, 60, 'now')", (f,))
+    made = url_doc_id(f"{f}\0guid-1", prefix="feed")
+    conn.executemany("INSERT INTO feed_items VALUES (?, ?, ?, ?, 'e', 'now')",
+                     [(f, "guid-1", "https://x.example/1", made),
+                      (f, "guid-2", "https://x.example/2", "feed-notes-md-4f2a9c1e"),  # the user's twin
+                      (f, "guid-3", "https://x.example/1", made)])  # the same article under a new GUID
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
+    assert _version(store.conn) == "2"
+    items = SqliteFeedStore(store).items_of(f)
+    assert {k: i.made for k, i in items.items()} == {"guid-1": True, "guid-2": False, "guid-3": False}
+    assert SqliteFeedStore(store).remove(f) == [made]

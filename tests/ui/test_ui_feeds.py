@@ -20,3 +20,20 @@ def test_removing_a_feed_removes_its_articles_and_never_the_users(make_app, web)
     assert "removed 2 of its articles" in remove_feed(app, web.url("/f.xml"))
     assert app.feeds.all() == [] and [d.id for d in app.store.documents()] == ["mine"]
     assert "Not a feed" in remove_feed(app, web.url("/f.xml"))
+
+
+def test_a_feed_url_over_max_url_chars_is_not_subscribed(make_app, web) -> None:
+    """Issue 23, finding 6: a feed's URL is a key in the store (past PostgreSQL's btree limit when
+    long); one over max_url_chars is refused, in the tab and on the command line."""
+    import pytest
+
+    from rag.errors import ConfigError
+    from rag.feeds.cli import _feed_url
+
+    app = make_app(allow_private_urls=True, max_url_chars=100)
+    long_url = web.url("/f.xml?" + "q" * 5_000)
+    answer = add_feed(app, long_url)
+    assert "over max_url_chars" in answer and len(answer) < 1_000
+    assert app.feeds.all() == []
+    with pytest.raises(ConfigError, match="over max_url_chars"):
+        _feed_url(long_url, app.settings)

@@ -34,8 +34,31 @@ def test_a_store_from_before_feeds_gets_the_feed_tables(postgres_url):
     store = PostgresStore(postgres_url, embed_model="hash-embedder")
     assert schema.current_version(store.conn) == schema.VERSION
     feeds = PostgresFeedStore(store)
-    assert feeds.add("https://x.example/feed", 60) and feeds.doc_for_link("https://x.example/a") is None
+    assert feeds.add("https://x.example/feed", 60)
+    assert feeds.doc_for_link("https://x.example/a", "https://x.example/feed") is None
     assert store.check().problems == ("document 'a': has no chunks (remove it and add it again)",)
+
+
+def test_a_store_from_before_made_marks_only_the_items_whose_feed_made_their_document(postgres_url):
+    """Issue 23, finding 2: step 5 sets ``made`` on the items whose document has the id the sync
+    made for that very item; a user's ``feed-...`` document an item points at stays the user's."""
+    from index.postgres.feeds import PostgresFeedStore
+    from rag.web.article import url_doc_id
+
+    f = "https://f.example/rss"
+    made = url_doc_id(f"{f}\0guid-1", prefix="feed")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        schema.ensure(conn, postgres_url, steps=schema.STEPS[:4])  # feeds, without ``made``
+        conn.execute("INSERT INTO meta VALUES ('embed_model', 'hash-embedder')")
+        conn.execute("INSERT INTO feeds (url, interval_s, added_at) VALUES (%s, 60, 'now')", (f,))
+        for key, doc_id in (("guid-1", made), ("guid-2", "feed-notes-md-4f2a9c1e"), ("guid-3", made)):
+            conn.execute("INSERT INTO feed_items VALUES (%s, %s, 'https://x.example/1', %s, 'e', 'now')",
+                         (f, key, doc_id))
+    store = PostgresStore(postgres_url, embed_model="hash-embedder")
+    assert schema.current_version(store.conn) == schema.VERSION
+    items = PostgresFeedStore(store).items_of(f)
+    assert {k: i.made for k, i in items.items()} == {"guid-1": True, "guid-2": False, "guid-3": False}
+    assert PostgresFeedStore(store).remove(f) == [made]
 
 
 def test_a_newer_schema_is_refused_with_a_clear_error(postgres_url):

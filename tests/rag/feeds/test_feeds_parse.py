@@ -3,10 +3,12 @@ encoding (review finding C); a feed that only mentions them in escaped text is n
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from feed_samples import BILLION_LAUGHS, BILLION_LAUGHS_EUC_JP, Item, rss
 
 from rag.errors import InputError
-from rag.feeds.parse import parse_feed
+from rag.feeds.parse import FeedLimits, parse_feed
 
 URL = "https://bombs.example/feed.xml"
 
@@ -39,3 +41,22 @@ def test_a_feed_that_only_mentions_entity_declarations_is_read() -> None:
                                  summary="A declaration such as <!ENTITY lol \"lol\"> is expanded by...")])
     (entry,) = parse_feed(URL, data).entries
     assert entry.title == "How <!ENTITY bombs work"
+
+
+_FIELD = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=400)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(feed_title=_FIELD, entries=st.lists(st.tuples(_FIELD, _FIELD, _FIELD), min_size=1, max_size=5))
+def test_feed_and_entry_fields_stay_within_the_limits_whatever_the_feed_says(feed_title, entries) -> None:
+    """Issue 23, finding 6 (fuzz): titles, authors, keys and links of a parsed feed never exceed
+    the limits, however long what the feed declares."""
+    limits = FeedLimits(max_title_chars=40, max_key_chars=80, max_url_chars=60)
+    items = [Item(guid, title, "https://news.example/" + link, "2024-03-01", summary="Some text.")
+             for guid, title, link in entries]
+    parsed = parse_feed(URL, rss(feed_title, items), limits)
+    assert parsed.title is None or len(parsed.title) <= 40
+    for entry in parsed.entries:
+        assert len(entry.title) <= 40 and len(entry.author or "") <= 40
+        assert len(entry.key) <= 80 and len(entry.link or "") <= 60
+    assert all(URL in problem and "max_url_chars" in problem for problem in parsed.refused)

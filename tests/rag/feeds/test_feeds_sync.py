@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import threading
 import time
 
@@ -271,3 +272,165 @@ def test_a_postgresql_store_keeps_its_feeds_there_and_a_resync_adds_nothing(make
         assert conn.execute("SELECT count(*) FROM feed_items WHERE feed_url = %s",
                             (web.url("/f.xml"),)).fetchone()[0] == 4
     assert not app.settings.db_path.exists()  # nothing went to SQLite
+
+
+# -- issue 23 ----------------------------------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+def any_app(request, make_app):
+    """The app on SQLite, or on PostgreSQL (the server of conftest.py, a database per test)."""
+    store = request.getfixturevalue("postgres_url") if request.param == "postgres" else ""
+    return make_app(store=store, allow_private_urls=True, fetch_timeout=1.0, fetch_max_mb=0.5,
+                    fetch_per_host_rps=1000)
+
+
+def test_a_user_document_whose_id_starts_with_feed_is_not_the_feeds(any_app, web) -> None:
+    """Finding 2: a user's ``feed-...`` document (as ``feed.jsonl`` without ids gives) that a
+    feed entry duplicated was replaced when the entry changed, and deleted with the feed."""
+    from index.records import Document
+    from rag.feeds.parse import html_text
+
+    app = any_app
+    entry = items(web, 1, prefix="n")[0]
+    app.ingestor.add_documents([Document("feed-4f2a9c1e", entry.title, html_text(entry.content), url=entry.link,
+                                         published=entry.published)])
+    web.routes["/f.xml"] = Route(rss("F", [entry]))
+    subscribe(app, web.url("/f.xml"))
+    first = app.syncer.sync().feeds[0]
+    assert (first.new, first.unchanged) == (0, 1)  # the user's twin
+    edited = Item(entry.guid, entry.title + " (corrected)", entry.link, entry.published,
+                  content=entry.content + "<p>A correction.</p>")
+    web.routes["/f.xml"] = Route(rss("F", [edited]))
+    assert app.syncer.sync().feeds[0].new == 1  # the edit is a document of the feed's own
+    assert app.store.document_text("feed-4f2a9c1e") == html_text(entry.content)
+    assert app.syncer.unsubscribe(web.url("/f.xml")) == 1
+    assert [d.id for d in app.store.documents()] == ["feed-4f2a9c1e"]
+
+
+def test_a_feed_cannot_rewrite_another_feeds_article_by_reusing_its_link(any_app, web) -> None:
+    """Finding 3: a second feed with the same <link> and other text replaced the first feed's
+    article, which kept the first feed's URL and source."""
+    app = any_app
+    real = items(web, 1, prefix="r")[0]
+    fake = Item("forged-guid", real.title, real.link, real.published,
+                content="<p>The council cancelled the tram line and the port. " + LONG + "</p>")
+    web.routes["/f.xml"] = Route(rss("F", [real]))
+    web.routes["/g.xml"] = Route(rss("G", [fake]))
+    subscribe(app, web.url("/f.xml"), web.url("/g.xml"))
+    summary = app.syncer.sync()
+    assert [(r.new, r.updated) for r in summary.feeds] == [(1, 0), (1, 0)]  # g gets a document of its own
+    f_doc = app.feeds.items_of(web.url("/f.xml"))[real.guid].doc_id
+    g_doc = app.feeds.items_of(web.url("/g.xml"))["forged-guid"].doc_id
+    assert f_doc != g_doc
+    assert "cancelled" not in app.store.document_text(f_doc) and "cancelled" in app.store.document_text(g_doc)
+    assert app.syncer.unsubscribe(web.url("/g.xml")) == 1
+    assert [d.id for d in app.store.documents()] == [f_doc]
+
+
+def test_a_sync_caps_entries_per_feed_and_article_fetches_per_pass(make_app, web) -> None:
+    """Finding 5: a feed of 5,000 entries made 3,000 article fetches in one sync. Entries are
+    capped per feed (newest first) and fetches per pass; the rest is left, and said to be left,
+    for the next sync, which takes it even when the feed answers 304 to its validators."""
+    from rag.render_text import sync_text
+    from ui.feeds import sync_html
+
+    app = make_app(allow_private_urls=True, fetch_timeout=1.0, fetch_per_host_rps=1000,
+                   feed_max_entries=3, feed_max_fetches=2)
+    full = items(web, 5)
+    full = [full[i] for i in (2, 0, 4, 1, 3)]  # not in date order
+    web.routes["/full.xml"] = Route(rss("Full", full), etag='"full"')
+    teasers = items(web, 3, prefix="t", content="")
+    web.routes["/teasers.xml"] = Route(rss("Teasers", teasers), etag='"teasers"')
+    for i, it in enumerate(teasers):
+        web.routes[f"/t/{i}"] = Route(article_html(it.title, [f"Full article {i}. " + LONG]),
+                                      headers={"Content-Type": "text/html"})
+    subscribe(app, web.url("/full.xml"), web.url("/teasers.xml"))
+    first = app.syncer.sync()
+    assert [(r.new, r.left) for r in first.feeds] == [(3, 2), (2, 1)]
+    assert sorted(d.title for d in app.store.documents() if d.title.startswith("A")) == \
+        ["A story 2", "A story 3", "A story 4"]  # the newest
+    assert sum(web.hits(f"/t/{i}") for i in range(3)) == 2
+    assert "2 left for the next sync" in sync_text(first) and "2 left for the next sync" in sync_html(first)
+    second = app.syncer.sync()
+    assert [(r.new, r.left, r.status) for r in second.feeds] == [(2, 0, 200), (1, 0, 200)]
+    assert app.store.counts()[0] == 8
+    third = app.syncer.sync()  # all taken: now the validators are kept, and the feeds are not modified
+    assert [(r.new, r.status) for r in third.feeds] == [(0, 304), (0, 304)]
+
+
+def test_a_sync_streams_its_documents_into_the_store(make_app, web) -> None:
+    """Finding 5: every document of a sync was made (articles fetched) before the first was written."""
+    app = make_app(allow_private_urls=True, fetch_timeout=1.0, fetch_per_host_rps=1000)
+    app.ingestor.batch_chunks = 1  # a write per document
+    teasers = items(web, 3, prefix="t", content="")
+    stored_at_fetch = []
+
+    def page(i):
+        def answer(handler):
+            stored_at_fetch.append(app.store.counts()[0])
+            return Route(article_html(teasers[i].title, [f"Full article {i}. " + LONG]),
+                         headers={"Content-Type": "text/html"})
+        return answer
+
+    web.routes["/teasers.xml"] = Route(rss("Teasers", teasers))
+    for i in range(3):
+        web.routes[f"/t/{i}"] = page(i)
+    subscribe(app, web.url("/teasers.xml"))
+    assert app.syncer.sync().total("new") == 3
+    assert stored_at_fetch[-1] >= 1, stored_at_fetch
+
+
+def test_unsubscribing_waits_for_the_feed_in_flight_not_the_whole_pass(app, web) -> None:
+    """Finding 5: the sync lock was held for a whole pass, so "remove feed" waited for every feed."""
+    for name in ("a", "b"):
+        web.routes[f"/{name}.xml"] = Route(rss(name.upper(), items(web, 1, prefix=name, content="")))
+        web.routes[f"/{name}/0"] = Route(article_html(f"{name} story", ["Slow article. " + LONG]),
+                                         headers={"Content-Type": "text/html"}, delay=1.0)
+    subscribe(app, web.url("/a.xml"), web.url("/b.xml"))
+    summaries = []
+    syncing = threading.Thread(target=lambda: summaries.append(app.syncer.sync()))
+    syncing.start()
+    try:
+        deadline = time.monotonic() + 10
+        while web.hits("/a/0") == 0:
+            assert time.monotonic() < deadline, "the sync never fetched the article"
+            time.sleep(0.02)
+        assert app.syncer.unsubscribe(web.url("/b.xml")) == 0  # before the sync reached it
+    finally:
+        syncing.join(10)
+    assert web.hits("/b/0") == 0 and [r.url for r in summaries[0].feeds] == [web.url("/a.xml")]
+
+
+def test_feed_and_entry_titles_are_cut_to_max_title_chars(make_app, web) -> None:
+    """Finding 6: a feed stored a 2,000,000-character entry title and feed title."""
+    app = make_app(allow_private_urls=True, fetch_per_host_rps=1000, max_title_chars=100)
+    entry = items(web, 1)[0]
+    web.routes["/f.xml"] = Route(rss("Feed " + "T" * 50_000, [Item(entry.guid, "Entry " + "E" * 50_000, entry.link,
+                                                                    entry.published, content=entry.content)]))
+    subscribe(app, web.url("/f.xml"))
+    assert app.syncer.sync().total("new") == 1
+    feed, doc = app.feeds.get(web.url("/f.xml")), app.store.documents()[0]
+    assert feed.title.startswith("Feed TTT") and len(feed.title) <= 100
+    assert doc.title.startswith("Entry EEE") and len(doc.title) <= 100
+
+
+def test_a_feeds_huge_guid_and_link_are_bounded_before_the_store(any_app, web) -> None:
+    """Finding 6 and the PostgreSQL review: a 300,000-character GUID went into feed_items' primary
+    key (past PostgreSQL's btree row limit, so the feed could never be recorded), and a link of
+    a million characters into a document's URL. A GUID over max_id_chars is kept as its hash; an
+    entry whose link is over max_url_chars is refused, naming the feed."""
+    app = any_app
+    entry = items(web, 2)
+    noise = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(4_000))  # not compressible
+    huge_guid = Item("urn:" + noise, entry[0].title, entry[0].link, entry[0].published,
+                     content=entry[0].content)
+    huge_link = Item("short-guid", entry[1].title, entry[1].link + "?" + "q" * 200_000, entry[1].published,
+                     content=entry[1].content)
+    web.routes["/f.xml"] = Route(rss("F", [huge_guid, huge_link]))
+    subscribe(app, web.url("/f.xml"))
+    result = app.syncer.sync().feeds[0]
+    assert (result.new, result.error) == (1, None)
+    assert any("link of 2" in e and web.url("/f.xml") in e for e in result.item_errors), result.item_errors
+    (key,) = app.feeds.items_of(web.url("/f.xml"))
+    assert len(key) <= app.settings.max_id_chars
+    assert app.syncer.sync().feeds[0].unchanged == 1  # the same GUID, the same hashed key
