@@ -102,26 +102,38 @@ class LlamaGenerator:
             self._ensure_loaded()
 
     def special_tokens(self) -> frozenset[str]:
-        """Every vocabulary entry llama.cpp matches as one token in the text it is given.
+        """The vocabulary entries that are control strings of this model: llama.cpp reads them as
+        one control token in the rendered prompt, where an article could open a turn with them.
 
-        That is the control tokens (the chat template's, and any other the model was trained
-        with, such as ``<repo_name>``), user-defined ones and the unknown token: llama.cpp's
-        tokenizer splits them out of the prompt before reading the rest as words. Loads the
-        model on first call (the vocabulary walk takes under a second for 151,000 tokens, and is kept).
+        That is the tokens the model itself marks as control, the unknown token, and the control
+        or user-defined tokens its own chat template writes. Not a token llama.cpp only marked
+        control because it looks like one (its attribute keeps the model's "normal"): Qwen2.5
+        has ``</s>`` as an ordinary word piece, and withholding it cut Markdown strikethrough
+        (``Prices fell <s>10%</s> 12%``) from the evidence. Loads the model on first call (the
+        vocabulary walk takes under a second for 151,000 tokens, and is kept).
         """
         with self._lock:
             if self._special is None:
                 import llama_cpp
 
-                model = self._ensure_loaded()._model
-                kinds = (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
-                         | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN)
+                from rag.remote.template_tokens import tokens_in_template
+
+                llama = self._ensure_loaded()
+                model = llama._model
+                in_template = tokens_in_template(str(llama.metadata.get("tokenizer.chat_template", "")))
+                control, normal = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL, llama_cpp.LLAMA_TOKEN_ATTR_NORMAL
+                named = control | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
                 found = set()
                 for token in range(model.n_vocab()):
-                    if model.token_get_attr(token) & kinds:
-                        text = llama_cpp.llama_vocab_get_text(model.vocab, token).decode("utf-8", "replace")
-                        if text.strip():  # a whitespace token is ordinary spacing, not a turn
-                            found.add(text)
+                    attr = model.token_get_attr(token)
+                    if not attr & (named | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN):
+                        continue
+                    text = llama_cpp.llama_vocab_get_text(model.vocab, token).decode("utf-8", "replace")
+                    if not text.strip():  # a whitespace token is ordinary spacing, not a turn
+                        continue
+                    own = (attr & control and not attr & normal) or attr & llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN
+                    if own or (attr & named and text in in_template):
+                        found.add(text)
                 self._special = frozenset(found)
             return self._special
 

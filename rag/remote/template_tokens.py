@@ -6,13 +6,19 @@ tokens on, so an article holding ``<start_of_turn>`` would open a real turn of a
 served by llama-server, and ``[INST]`` one of a Mistral model. Two sources fill the gap:
 
 - ``FAMILY_TOKENS``: the turn and sequence markers of the common template families that are not
-  shaped like ``<|...|>`` (that shape is neutralised whatever the model, by ``rag.quoting``);
+  shaped like ``<|...|>`` (that shape is neutralised whatever the model, by ``rag.quoting``) and
+  that no article writes for another reason. SentencePiece's ``<s>`` and ``</s>`` are left out:
+  they are also HTML's strikethrough (``Prices fell <s>10%</s> 12%``), and withholding them for
+  every served model cut such passages short;
 - the server's own chat template, where it publishes one: llama.cpp's llama-server answers
   ``GET /props`` with ``chat_template``, ``bos_token`` and ``eos_token``. Every token-shaped
-  string in the template's quoted literals is taken.
+  string in the template's quoted literals is taken, and the two named tokens: so ``<s>`` and
+  ``</s>`` are control strings exactly when the served model uses them.
 
 Not here: what is done with the strings (``rag.quoting``), or asking the server anything else.
-vLLM, Ollama and llama-cpp-python's server publish no template on that path; the table applies.
+vLLM, Ollama and llama-cpp-python's server publish no template on that path; the table applies
+(a Llama 2 or Mistral model served there could then read ``<s>`` in an article as a sequence
+marker; its ``[INST]`` turns are still withheld).
 """
 from __future__ import annotations
 
@@ -24,7 +30,6 @@ FAMILY_TOKENS = frozenset({
     "[INST]", "[/INST]", "<<SYS>>", "<</SYS>>",  # Llama 2, Mistral
     "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]",
     "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]",  # Mistral v3 and later
-    "<s>", "</s>",  # SentencePiece sequence markers
 })
 # A literal in the template source: '...' or "..." with no newline in it.
 _LITERAL = re.compile(r"""'([^'\n]{2,200})'|"([^"\n]{2,200})\"""")
