@@ -52,7 +52,7 @@ def _damage_sqlite(store) -> None:
 
 
 def _damage_postgres(store) -> None:
-    store.conn.execute("DROP INDEX chunks_tsv")
+    store.execute("DROP INDEX chunks_tsv")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
@@ -139,7 +139,7 @@ def test_a_word_too_common_to_score_is_left_out_while_a_rarer_one_remains(backen
                 + [prepared("lh", "The harbour lighthouse was repainted."),
                    prepared("other", "A lighthouse keeper retired.")])
     if backend.name == "postgres":
-        store.conn.execute("ANALYZE chunks")  # what autovacuum does after a large write
+        store.execute("ANALYZE chunks")  # what autovacuum does after a large write
     hits = doc_ids(store, store.keyword_search("harbour lighthouse", 20))
     assert sorted(hits) == ["lh", "other"]  # only the rarer word was searched: no harbour report
     assert len(store.keyword_search("harbour", 20)) == 13  # a question of common words alone keeps them
@@ -252,8 +252,10 @@ def test_check_passes_a_healthy_store_and_repairs_a_derived_index(backend):
 def test_check_reports_a_chunk_that_does_not_match_its_document(backend):
     store = backend.open()
     store.write([prepared("a", "Story about topic one. " * 12), prepared("b", "Another story here. " * 12)])
-    placeholder = "%s" if backend.name == "postgres" else "?"
-    store.conn.execute(f"UPDATE documents SET text = {placeholder} WHERE id = 'a'", ("x" * 300,))
+    if backend.name == "postgres":
+        store.execute("UPDATE documents SET text = %s WHERE id = 'a'", ("x" * 300,))
+    else:
+        store.conn.execute("UPDATE documents SET text = ? WHERE id = 'a'", ("x" * 300,))
     report = store.check(repair=True)
     assert not report.ok and any("'a'" in p and "remove it and add it again" in p for p in report.problems)
 
