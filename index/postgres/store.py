@@ -26,6 +26,7 @@ from index.base import CheckReport
 from index.document_reads import DocumentReads
 from index.errors import StoreError
 from index import keywords
+from index import words as index_words
 from index.keywords import query_words
 from index.postgres import schema
 from index.records import PreparedDocument
@@ -258,15 +259,17 @@ class PostgresStore(DocumentReads):
         return common
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
-        """The ``words`` that occur in no chunk's text (stop words count as known)."""
+        """The ``words`` (forms) that occur in no chunk's text, split into words by index.words as
+        on SQLite. Each is also looked for as PostgreSQL's parser reads it, which keeps its
+        accents and reads "U.S." as one word, as it did the stored text."""
         out = []
-        for word in dict.fromkeys(words):
+        for form, folded in index_words.to_look_up(words).items():
             (found,) = self.execute(
-                "SELECT numnode(q) = 0 OR EXISTS (SELECT 1 FROM chunks WHERE tsv @@ q) "
-                "FROM phraseto_tsquery(%s::regconfig, %s) q", (schema.TEXT_SEARCH_CONFIG, word)
-            ).fetchone()
+                "SELECT EXISTS (SELECT 1 FROM chunks WHERE tsv @@ (phraseto_tsquery(%(c)s::regconfig, %(f)s) "
+                "|| phraseto_tsquery(%(c)s::regconfig, %(w)s)))",
+                {"c": schema.TEXT_SEARCH_CONFIG, "f": " ".join(folded), "w": form}).fetchone()
             if not found:
-                out.append(word)
+                out.append(form)
         return out
 
     # -- writing -------------------------------------------------------------------------
