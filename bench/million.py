@@ -86,48 +86,48 @@ def build_postgres(lite, url: str):
     from index.postgres import PostgresStore, schema
 
     pg = PostgresStore(url, embed_model=lite.embed_model)
-    conn = pg.conn
-    want = lite.counts()
-    if pg.counts() != want:
-        with conn.transaction():
-            if pg.dim is None:
-                schema.set_width(conn, lite.dim)
-            conn.execute("TRUNCATE documents CASCADE")
-            for name in (schema.HNSW_INDEX, "chunks_tsv", "chunks_by_day", "chunks_by_doc"):
-                conn.execute(f"DROP INDEX IF EXISTS {name}")
-        t = time.perf_counter()
-        src = lite.conn
-        with conn.transaction():
-            with conn.cursor() as cur, cur.copy(
-                    "COPY documents (id, title, source, url, published, text, content_hash, added_at, author, site) "
-                    "FROM STDIN") as copy:
-                for row in src.execute("SELECT id, title, source, url, published, text, content_hash, added_at, "
-                                       "author, site FROM documents"):
-                    copy.write_row(row)
-            with conn.cursor() as cur, cur.copy(
-                    'COPY chunks (doc_id, seq, start, "end", text, text_hash, embedding, published_day) '
-                    "FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(["text", "int4", "int4", "int4", "text", "text", "vector", "date"])
-                for doc_id, seq, start, end, text, text_hash, blob, published in src.execute(
-                        'SELECT c.doc_id, c.seq, c.start, c."end", c.text, c.text_hash, c.embedding, d.published '
-                        "FROM chunks c JOIN documents d ON d.id = c.doc_id ORDER BY c.id"):
-                    copy.write_row((doc_id, seq, start, end, text, text_hash,
-                                    np.frombuffer(blob, dtype=np.float32), _day(published)))
-        print(f"  PostgreSQL: COPY of {want[0]} documents, {want[1]} chunks (tsvector computed) in "
-              f"{time.perf_counter() - t:.0f} s; load {load()}")
-    conn.execute("SET maintenance_work_mem = '6GB'")
-    conn.execute("SET max_parallel_maintenance_workers = 1")
-    for name in ("chunks_by_doc", "chunks_by_day", "chunks_tsv"):
-        if not conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]:
+    with pg.connection() as conn:
+        want = lite.counts()
+        if pg.counts() != want:
+            with conn.transaction():
+                if pg.dim is None:
+                    schema.set_width(conn, lite.dim)
+                conn.execute("TRUNCATE documents CASCADE")
+                for name in (schema.HNSW_INDEX, "chunks_tsv", "chunks_by_day", "chunks_by_doc"):
+                    conn.execute(f"DROP INDEX IF EXISTS {name}")
             t = time.perf_counter()
-            conn.execute(schema.DERIVED_INDEXES[name])
-            print(f"  index {name} built in {time.perf_counter() - t:.0f} s; load {load()}")
-    if not conn.execute("SELECT to_regclass(%s)", (schema.HNSW_INDEX,)).fetchone()[0]:
-        t = time.perf_counter()
-        conn.execute(schema.HNSW_DDL)
-        print(f"  HNSW index built in {time.perf_counter() - t:.0f} s (m 16, ef_construction 64, "
-              f"2 processes); load {load()}")
-    conn.execute("ANALYZE chunks")
+            src = lite.conn
+            with conn.transaction():
+                with conn.cursor() as cur, cur.copy(
+                        "COPY documents (id, title, source, url, published, text, content_hash, added_at, author, site) "
+                        "FROM STDIN") as copy:
+                    for row in src.execute("SELECT id, title, source, url, published, text, content_hash, added_at, "
+                                           "author, site FROM documents"):
+                        copy.write_row(row)
+                with conn.cursor() as cur, cur.copy(
+                        'COPY chunks (doc_id, seq, start, "end", text, text_hash, embedding, published_day) '
+                        "FROM STDIN WITH (FORMAT BINARY)") as copy:
+                    copy.set_types(["text", "int4", "int4", "int4", "text", "text", "vector", "date"])
+                    for doc_id, seq, start, end, text, text_hash, blob, published in src.execute(
+                            'SELECT c.doc_id, c.seq, c.start, c."end", c.text, c.text_hash, c.embedding, d.published '
+                            "FROM chunks c JOIN documents d ON d.id = c.doc_id ORDER BY c.id"):
+                        copy.write_row((doc_id, seq, start, end, text, text_hash,
+                                        np.frombuffer(blob, dtype=np.float32), _day(published)))
+            print(f"  PostgreSQL: COPY of {want[0]} documents, {want[1]} chunks (tsvector computed) in "
+                  f"{time.perf_counter() - t:.0f} s; load {load()}")
+        conn.execute("SET maintenance_work_mem = '6GB'")
+        conn.execute("SET max_parallel_maintenance_workers = 1")
+        for name in ("chunks_by_doc", "chunks_by_day", "chunks_tsv"):
+            if not conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]:
+                t = time.perf_counter()
+                conn.execute(schema.DERIVED_INDEXES[name])
+                print(f"  index {name} built in {time.perf_counter() - t:.0f} s; load {load()}")
+        if not conn.execute("SELECT to_regclass(%s)", (schema.HNSW_INDEX,)).fetchone()[0]:
+            t = time.perf_counter()
+            conn.execute(schema.HNSW_DDL)
+            print(f"  HNSW index built in {time.perf_counter() - t:.0f} s (m 16, ef_construction 64, "
+                  f"2 processes); load {load()}")
+        conn.execute("ANALYZE chunks")
     return pg
 
 

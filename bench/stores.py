@@ -74,26 +74,26 @@ class NameOnly:
 
 def hnsw_recall(store, queries: np.ndarray, efs=(40, 100, 200)) -> None:
     """Exact top-10 (index scans off) against the HNSW scan at several ``ef_search``."""
-    conn = store.conn
-    exact, exact_t = [], []
-    for q in queries:
-        t = time.perf_counter()
-        with conn.transaction():
-            conn.execute("SET LOCAL enable_indexscan = off")
-            exact.append({i for i, _ in store.dense_search(q, 10)})
-        exact_t.append(time.perf_counter() - t)
-    print(f"{'ef_search':>10}{'recall@10':>11}{'p50 ms':>9}{'p95 ms':>9}   load {load()}")
-    print(f"{'exact':>10}{1.0:11.3f}{pct(exact_t, 50):9.1f}{pct(exact_t, 95):9.1f}")
-    for ef in efs:
-        conn.execute(f"SET hnsw.ef_search = {ef}")
-        found, ts = 0, []
-        for q, want in zip(queries, exact):
+    with store.connection() as conn:  # held, so dense_search runs on it with its settings
+        exact, exact_t = [], []
+        for q in queries:
             t = time.perf_counter()
-            got = {i for i, _ in store.dense_search(q, 10)}
-            ts.append(time.perf_counter() - t)
-            found += len(got & want)
-        print(f"{ef:>10}{found / (10 * len(queries)):11.3f}{pct(ts, 50):9.1f}{pct(ts, 95):9.1f}   load {load()}")
-    conn.execute(f"SET hnsw.ef_search = {store.ef_search}")
+            with conn.transaction():
+                conn.execute("SET LOCAL enable_indexscan = off")
+                exact.append({i for i, _ in store.dense_search(q, 10)})
+            exact_t.append(time.perf_counter() - t)
+        print(f"{'ef_search':>10}{'recall@10':>11}{'p50 ms':>9}{'p95 ms':>9}   load {load()}")
+        print(f"{'exact':>10}{1.0:11.3f}{pct(exact_t, 50):9.1f}{pct(exact_t, 95):9.1f}")
+        for ef in efs:
+            conn.execute(f"SET hnsw.ef_search = {ef}")
+            found, ts = 0, []
+            for q, want in zip(queries, exact):
+                t = time.perf_counter()
+                got = {i for i, _ in store.dense_search(q, 10)}
+                ts.append(time.perf_counter() - t)
+                found += len(got & want)
+            print(f"{ef:>10}{found / (10 * len(queries)):11.3f}{pct(ts, 50):9.1f}{pct(ts, 95):9.1f}   load {load()}")
+        conn.execute(f"SET hnsw.ef_search = {store.ef_search}")
 
 
 # -- retrieval at rtqa-dev scale -----------------------------------------------------------
@@ -209,41 +209,41 @@ def synthetic(args) -> None:
 
     _, url = server_url(args.pg_dir, f"synthetic_{args.n}")
     store = PostgresStore(url, embed_model="synthetic")
-    conn = store.conn
-    have = store.counts()[1]
-    mix = Mixture(max(200, args.n // 50), seed=1)
-    print(f"load {load()}: {args.n} synthetic vectors ({have} already stored)")
-    if have < args.n:
-        if store.dim is None:
-            with conn.transaction():
-                schema.set_width(conn, DIM)
-        conn.execute(f"DROP INDEX IF EXISTS {schema.HNSW_INDEX}")  # built once, after the load
-        t = time.perf_counter()
-        batch = 20_000
-        for start in range(have, args.n, batch):
-            count = min(batch, args.n - start)
-            x = mix.draw(count, seed=start + 1)
-            with conn.transaction():
-                conn.execute("INSERT INTO documents VALUES (%s, 'synthetic', '', NULL, NULL, '', %s, 'now')",
-                             (f"s{start}", f"h{start}"))
-                with conn.cursor() as cur, cur.copy(
-                        'COPY chunks (doc_id, seq, start, "end", text, text_hash, embedding) FROM STDIN '
-                        "WITH (FORMAT BINARY)") as copy:
-                    copy.set_types(["text", "int4", "int4", "int4", "text", "text", "vector"])
-                    for i in range(count):
-                        copy.write_row((f"s{start}", i, 0, 0, f"w{(start + i) % 997}", "", x[i]))
-        print(f"  loaded in {time.perf_counter() - t:.0f} s; load {load()}")
-    if not conn.execute("SELECT to_regclass(%s)", (schema.HNSW_INDEX,)).fetchone()[0]:
-        conn.execute("SET maintenance_work_mem = '1GB'")
-        conn.execute("SET max_parallel_maintenance_workers = 1")
-        t = time.perf_counter()
-        conn.execute(schema.HNSW_DDL)
-        print(f"  HNSW index built in {time.perf_counter() - t:.0f} s (m 16, ef_construction 64); load {load()}")
-    queries = mix.draw(args.queries, seed=99, query=True)
-    hnsw_recall(store, queries)
-    size = conn.execute("SELECT pg_size_pretty(pg_relation_size(%s)), pg_size_pretty(pg_total_relation_size('chunks'))",
-                        (schema.HNSW_INDEX,)).fetchone()
-    print(f"  HNSW index {size[0]} on the server's disk; chunks table with indexes {size[1]}")
+    with store.connection() as conn:
+        have = store.counts()[1]
+        mix = Mixture(max(200, args.n // 50), seed=1)
+        print(f"load {load()}: {args.n} synthetic vectors ({have} already stored)")
+        if have < args.n:
+            if store.dim is None:
+                with conn.transaction():
+                    schema.set_width(conn, DIM)
+            conn.execute(f"DROP INDEX IF EXISTS {schema.HNSW_INDEX}")  # built once, after the load
+            t = time.perf_counter()
+            batch = 20_000
+            for start in range(have, args.n, batch):
+                count = min(batch, args.n - start)
+                x = mix.draw(count, seed=start + 1)
+                with conn.transaction():
+                    conn.execute("INSERT INTO documents VALUES (%s, 'synthetic', '', NULL, NULL, '', %s, 'now')",
+                                 (f"s{start}", f"h{start}"))
+                    with conn.cursor() as cur, cur.copy(
+                            'COPY chunks (doc_id, seq, start, "end", text, text_hash, embedding) FROM STDIN '
+                            "WITH (FORMAT BINARY)") as copy:
+                        copy.set_types(["text", "int4", "int4", "int4", "text", "text", "vector"])
+                        for i in range(count):
+                            copy.write_row((f"s{start}", i, 0, 0, f"w{(start + i) % 997}", "", x[i]))
+            print(f"  loaded in {time.perf_counter() - t:.0f} s; load {load()}")
+        if not conn.execute("SELECT to_regclass(%s)", (schema.HNSW_INDEX,)).fetchone()[0]:
+            conn.execute("SET maintenance_work_mem = '1GB'")
+            conn.execute("SET max_parallel_maintenance_workers = 1")
+            t = time.perf_counter()
+            conn.execute(schema.HNSW_DDL)
+            print(f"  HNSW index built in {time.perf_counter() - t:.0f} s (m 16, ef_construction 64); load {load()}")
+        queries = mix.draw(args.queries, seed=99, query=True)
+        hnsw_recall(store, queries)
+        size = conn.execute("SELECT pg_size_pretty(pg_relation_size(%s)), pg_size_pretty(pg_total_relation_size('chunks'))",
+                            (schema.HNSW_INDEX,)).fetchone()
+        print(f"  HNSW index {size[0]} on the server's disk; chunks table with indexes {size[1]}")
 
 
 # -- ingestion: plain against Ray ------------------------------------------------------------

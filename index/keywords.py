@@ -5,7 +5,8 @@ untrusted text ("NEAR(", quotes, "*") stays plain text; stop words (index.stopwo
 left out, and so is a word that matches more than ``COMMON_MATCHES`` chunks while a rarer word of
 the question remains: BM25 gives such a word almost no weight, yet scoring its matches is what
 made keyword search take 0.65 s at a million chunks ("week" and "country" match a fifth of the
-archive). ``search`` ranks chunks by BM25; ``unknown_words`` says which words no chunk contains.
+archive). ``search`` ranks chunks by BM25; ``unknown_words`` says which words no chunk contains
+(split into words by index.words, as the PostgreSQL store splits them).
 Stemming is FTS5's porter tokenizer (index.schema), applied to the query and the text alike.
 Not here: the table and its triggers (index.schema), or fusing keyword with dense results
 (rag.retrieval). A PostgreSQL backend has its own twin of this module.
@@ -16,6 +17,7 @@ import re
 import sqlite3
 from typing import Collection, Sequence
 
+from index import words as words_module
 from index.stopwords import QUERY
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -82,10 +84,7 @@ def search(conn: sqlite3.Connection, text: str, k: int,
 
 
 def unknown_words(conn: sqlite3.Connection, words: Sequence[str]) -> list[str]:
-    """The ``words`` that occur in no chunk's text (one FTS5 lookup each)."""
-    out = []
-    for word in dict.fromkeys(words):
-        hit = conn.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (phrase(word),)).fetchone()
-        if hit is None:
-            out.append(word)
-    return out
+    """The ``words`` (forms, split by index.words as on PostgreSQL) that occur in no chunk's text,
+    one FTS5 phrase lookup each."""
+    return [form for form, found in words_module.to_look_up(words).items() if conn.execute(
+        "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (phrase(" ".join(found)),)).fetchone() is None]

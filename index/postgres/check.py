@@ -14,9 +14,14 @@ from index.postgres import schema
 
 
 def check_store(store, repair: bool = False) -> CheckReport:
+    # One connection for the whole check, so the reads of the store's own methods share it.
+    with store.connection() as conn:
+        return _check(store, conn, repair)
+
+
+def _check(store, conn, repair: bool) -> CheckReport:
     problems: list[str] = []
     repaired: list[str] = []
-    conn = store.conn
 
     version = schema.current_version(conn)
     if version != schema.VERSION:

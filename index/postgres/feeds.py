@@ -17,23 +17,25 @@ from index.feed_tables import FeedTables
 
 
 class PostgresFeedStore(FeedTables):
-    """The feed tables of one `PostgresStore` (sharing its per-thread connections)."""
+    """The feed tables of one `PostgresStore` (borrowing its pool's connections)."""
 
     PARAM = "%s"
     LOCK_ROW = " FOR UPDATE"
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Any]:
-        """A transaction on this thread's connection; any server error (an item of no feed, a
+        """A transaction on a connection of the store's pool; any server error (an item of no feed, a
         read-only replica) is a StoreError, after the transaction is rolled back."""
         import psycopg
 
-        conn = self.store.conn
         try:
-            with conn.transaction():
+            with self.store.connection() as conn, conn.transaction():
                 yield conn
         except psycopg.Error as exc:
             raise StoreError(f"{self.store.describe()}: feed write failed: {str(exc).strip()}") from None
+
+    def _read(self, sql: str, params: tuple) -> Any:
+        return self.store.execute(self._sql(sql), params)
 
     def _many(self, conn: Any, sql: str, rows: list[tuple]) -> None:
         with conn.cursor() as cur:  # a psycopg connection has no executemany of its own

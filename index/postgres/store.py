@@ -5,17 +5,19 @@ of processes on any number of machines share one store, and none of them holds t
 memory: dense search is an HNSW index scan inside the server (``ef_search`` candidates, set per
 connection), keyword search a GIN-indexed ``tsvector`` match over the same query words the FTS5
 side uses. A batch of documents is one transaction; concurrent writers of the same document id
-queue on a per-id advisory lock, writers of different ids run side by side. Not here: chunking
-and embedding (rag.ingest) and fusion (rag.retrieval), as for the SQLite store.
+queue on a per-id advisory lock, writers of different ids run side by side. Connections come
+from psycopg's pool (psycopg_pool), at most ``max_connections`` however many threads ask, each
+borrowed for one call (or one transaction) and given back. Not here: chunking and embedding
+(rag.ingest) and fusion (rag.retrieval), as for the SQLite store.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
-import weakref
 from datetime import date, datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -24,6 +26,7 @@ from index.base import CheckReport
 from index.document_reads import DocumentReads
 from index.errors import StoreError
 from index import keywords
+from index import words as index_words
 from index.keywords import query_words
 from index.postgres import schema
 from index.records import PreparedDocument
@@ -31,6 +34,9 @@ from index.records import PreparedDocument
 # Candidates the HNSW scan keeps (pgvector's default is 40): measured by bench/stores.py, 100
 # gives recall@10 near 0.99 against exact search on rtqa-dev at a fraction of a millisecond more.
 EF_SEARCH = 100
+# Connections the pool opens at most: the chat's workers, the UI's other events, the feed sync and
+# a CLI command or two at once; a thread beyond them waits for one to come back (30 s at most).
+MAX_CONNECTIONS = 10
 # How long the column statistics that say which words are too common to score are kept.
 STATS_TTL_S = 300.0
 # (start, end) ISO dates: documents published on start <= day < end.
@@ -41,12 +47,13 @@ _CHUNK_COLUMNS = ("doc_id", "seq", "start", '"end"', "text", "text_hash", "embed
 def _driver():
     try:
         import psycopg
+        import psycopg_pool
         from pgvector.psycopg import register_vector
     except ImportError:
         raise StoreError(
-            "the PostgreSQL store needs psycopg and pgvector: pip install 'newsrag[postgres]'"
+            "the PostgreSQL store needs psycopg, psycopg-pool and pgvector: pip install 'newsrag[postgres]'"
         ) from None
-    return psycopg, register_vector
+    return psycopg, psycopg_pool, register_vector
 
 
 def redacted(url: str) -> str:
@@ -62,61 +69,71 @@ def redacted(url: str) -> str:
 class PostgresStore(DocumentReads):
     """A `DocumentStore` in one PostgreSQL database. Safe to share between threads."""
 
-    def __init__(self, url: str, *, embed_model: str, ef_search: int = EF_SEARCH) -> None:
+    def __init__(self, url: str, *, embed_model: str, ef_search: int = EF_SEARCH,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         self.url = url
         self.embed_model = embed_model
         self.ef_search = int(ef_search)
-        self._local = threading.local()
-        self._all: list[tuple[weakref.ref, Any]] = []  # (owning thread, its connection)
-        self._all_lock = threading.Lock()
+        self.max_connections = int(max_connections)
+        self._held = threading.local()  # .conn: the connection this thread has borrowed, if any
         self._common: tuple[float, frozenset[str]] = (float("-inf"), frozenset())  # (read at, lexemes)
-        psycopg, _ = _driver()
+        psycopg, psycopg_pool, _ = _driver()
+        # The schema first, on a connection of its own: the pool's connections register the
+        # vector type, which the first store on a new database has yet to create.
         try:
             first = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"{self.describe()}: cannot connect: {str(exc).strip()}") from None
-        try:
+        with first:
             schema.ensure(first, self.describe())
+        # Autocommit, as each connection was before the pool: a statement alone commits itself
+        # and a write is one explicit transaction (conn.transaction()).
+        self._pool = psycopg_pool.ConnectionPool(
+            url, kwargs={"autocommit": True}, min_size=1, max_size=self.max_connections,
+            configure=self._configure, open=True, name=f"newsrag {self.describe()}")
+        try:
+            self._check_model()
         except BaseException:
-            first.close()
+            self.close()
             raise
-        self._adopt(first)
-        self._check_model()
 
     # -- connections ---------------------------------------------------------------------
 
-    @property
-    def conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            psycopg, _ = _driver()
-            try:
-                conn = psycopg.connect(self.url, autocommit=True)
-            except psycopg.Error as exc:
-                raise StoreError(f"{self.describe()}: cannot connect: {str(exc).strip()}") from None
-            self._adopt(conn)
-        return conn
-
-    def _adopt(self, conn: Any) -> None:
-        _, register_vector = _driver()
+    def _configure(self, conn: Any) -> None:
+        """Each new connection of the pool: pgvector's types and the HNSW scan's breadth."""
+        _, _, register_vector = _driver()
         register_vector(conn)
         conn.execute(f"SET hnsw.ef_search = {self.ef_search}")
-        self._local.conn = conn
-        with self._all_lock:
-            # Threads come and go (the chat's workers end when idle); their connections would
-            # otherwise stay open until the server has none left, so they close here.
-            gone = [c for owner, c in self._all if (t := owner()) is None or not t.is_alive()]
-            self._all = [(owner, c) for owner, c in self._all if c not in gone]
-            self._all.append((weakref.ref(threading.current_thread()), conn))
-        for old in gone:
-            old.close()
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A connection of the pool for the block (waiting while all ``max_connections`` are
+        lent), back to the pool after it. Inside a block, the same thread gets the same
+        connection again, so a read within a write's transaction sees that transaction."""
+        held = getattr(self._held, "conn", None)
+        if held is not None:
+            yield held
+            return
+        _, psycopg_pool, _ = _driver()
+        try:
+            with self._pool.connection() as conn:
+                self._held.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._held.conn = None
+        except psycopg_pool.PoolTimeout as exc:
+            raise StoreError(f"{self.describe()}: no connection: {exc}") from None
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        """Run one statement (``%s`` parameters) and return its cursor. The cursor holds the
+        whole result (psycopg's default, client-side cursor), so it is read after its
+        connection went back to the pool."""
+        with self.connection() as conn:
+            return conn.execute(sql, params)
 
     def close(self) -> None:
-        with self._all_lock:
-            conns, self._all = self._all, []
-        for _, conn in conns:
-            conn.close()
-        self._local = threading.local()
+        self._pool.close()
 
     def describe(self) -> str:
         return redacted(self.url)
@@ -124,7 +141,7 @@ class PostgresStore(DocumentReads):
     def _check_model(self) -> None:
         stored = self.meta("embed_model")
         if stored is None:  # a new store: the first to open it names the model (not on a replica)
-            self.conn.execute("INSERT INTO meta (key, value) VALUES ('embed_model', %s) "
+            self.execute("INSERT INTO meta (key, value) VALUES ('embed_model', %s) "
                               "ON CONFLICT (key) DO NOTHING", (self.embed_model,))
             stored = self.meta("embed_model")
         if stored != self.embed_model:
@@ -136,6 +153,9 @@ class PostgresStore(DocumentReads):
     # -- reading (the plain reads are index.document_reads') -----------------------------
 
     PARAM = "%s"
+
+    def _read(self, sql: str, params: tuple = ()) -> Any:
+        return self.execute(sql.replace("?", self.PARAM), params)
 
     def _among(self, column: str, values: Sequence[Any]) -> tuple[str, tuple]:
         return f"{column} = ANY(?)", (list(values),)
@@ -151,7 +171,7 @@ class PostgresStore(DocumentReads):
     def embeddings(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         if not chunk_ids:
             return {}
-        rows = self.conn.execute("SELECT id, embedding FROM chunks WHERE id = ANY(%s)",
+        rows = self.execute("SELECT id, embedding FROM chunks WHERE id = ANY(%s)",
                                  ([int(i) for i in chunk_ids],)).fetchall()
         return {int(i): _array(v) for i, v in rows}
 
@@ -168,7 +188,7 @@ class PostgresStore(DocumentReads):
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
         if window is not None:
             # "+ 0": an ORDER BY the HNSW index cannot serve, so the planner scans the window.
-            rows = self.conn.execute(
+            rows = self.execute(
                 "SELECT id, -(embedding <#> %(q)s) FROM chunks "
                 "WHERE published_day >= %(start)s::date AND published_day < %(end)s::date "
                 "ORDER BY (embedding <#> %(q)s) + 0 LIMIT %(k)s",
@@ -176,11 +196,11 @@ class PostgresStore(DocumentReads):
             return [(int(i), float(s)) for i, s in rows]
         sql = "SELECT id, -(embedding <#> %(q)s) FROM chunks ORDER BY embedding <#> %(q)s LIMIT %(k)s"
         if k <= self.ef_search:
-            rows = self.conn.execute(sql, {"q": q, "k": int(k)}).fetchall()
+            rows = self.execute(sql, {"q": q, "k": int(k)}).fetchall()
         else:  # the scan returns at most ef_search rows
-            with self.conn.transaction():
-                self.conn.execute(f"SET LOCAL hnsw.ef_search = {int(k)}")
-                rows = self.conn.execute(sql, {"q": q, "k": int(k)}).fetchall()
+            with self.connection() as conn, conn.transaction():
+                conn.execute(f"SET LOCAL hnsw.ef_search = {int(k)}")
+                rows = conn.execute(sql, {"q": q, "k": int(k)}).fetchall()
         return [(int(i), float(s)) for i, s in rows]
 
     def keyword_search(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
@@ -192,7 +212,7 @@ class PostgresStore(DocumentReads):
         if tsquery is None:
             return []
         within = "AND published_day >= %(start)s::date AND published_day < %(end)s::date" if window else ""
-        rows = self.conn.execute(
+        rows = self.execute(
             "SELECT id, ts_rank(tsv, q) AS score FROM chunks, to_tsquery(%(config)s::regconfig, %(q)s) q "
             f"WHERE tsv @@ q {within} ORDER BY score DESC, id LIMIT %(k)s",
             {"config": schema.TEXT_SEARCH_CONFIG, "q": tsquery, "k": int(k),
@@ -214,7 +234,7 @@ class PostgresStore(DocumentReads):
             return None
         common = self._common_lexemes()
         if common:
-            rows = self.conn.execute("SELECT w, to_tsvector(%s::regconfig, w)::text FROM unnest(%s::text[]) w",
+            rows = self.execute("SELECT w, to_tsvector(%s::regconfig, w)::text FROM unnest(%s::text[]) w",
                                      (schema.TEXT_SEARCH_CONFIG, words)).fetchall()
             lexemes = {w: set(re.findall(r"'((?:[^']|'')*)'", v)) for w, v in rows}
             kept = [w for w in words if not lexemes.get(w) or not lexemes[w] <= common]
@@ -227,7 +247,7 @@ class PostgresStore(DocumentReads):
         read_at, common = self._common
         if time.monotonic() - read_at < STATS_TTL_S:
             return common
-        row = self.conn.execute(
+        row = self.execute(
             "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
             "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass('chunks') "
             "WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'tsv'").fetchone()
@@ -239,15 +259,17 @@ class PostgresStore(DocumentReads):
         return common
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
-        """The ``words`` that occur in no chunk's text (stop words count as known)."""
+        """The ``words`` (forms) that occur in no chunk's text, split into words by index.words as
+        on SQLite. Each is also looked for as PostgreSQL's parser reads it, which keeps its
+        accents and reads "U.S." as one word, as it did the stored text."""
         out = []
-        for word in dict.fromkeys(words):
-            (found,) = self.conn.execute(
-                "SELECT numnode(q) = 0 OR EXISTS (SELECT 1 FROM chunks WHERE tsv @@ q) "
-                "FROM phraseto_tsquery(%s::regconfig, %s) q", (schema.TEXT_SEARCH_CONFIG, word)
-            ).fetchone()
+        for form, folded in index_words.to_look_up(words).items():
+            (found,) = self.execute(
+                "SELECT EXISTS (SELECT 1 FROM chunks WHERE tsv @@ (phraseto_tsquery(%(c)s::regconfig, %(f)s) "
+                "|| phraseto_tsquery(%(c)s::regconfig, %(w)s)))",
+                {"c": schema.TEXT_SEARCH_CONFIG, "f": " ".join(folded), "w": form}).fetchone()
             if not found:
-                out.append(word)
+                out.append(form)
         return out
 
     # -- writing -------------------------------------------------------------------------
@@ -256,7 +278,7 @@ class PostgresStore(DocumentReads):
         """Insert or replace each document with its chunks, all in one transaction."""
         if not batch:
             return
-        psycopg, _ = _driver()
+        psycopg, _, _ = _driver()
         for prepared in batch:
             if len(prepared.chunks) != len(prepared.embeddings):
                 raise StoreError(f"{prepared.document.id}: {len(prepared.chunks)} chunks but "
@@ -265,12 +287,11 @@ class PostgresStore(DocumentReads):
         if len(widths) > 1:
             raise StoreError(f"embeddings of several widths in one batch: {sorted(widths)}")
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        conn = self.conn
         ids = sorted({p.document.id for p in batch})
         try:
-            with conn.transaction():
+            with self.connection() as conn, conn.transaction():
                 if widths:
-                    self._ensure_width(widths.pop())
+                    self._ensure_width(conn, widths.pop())
                 # Sorted, so two writers of overlapping batches take the locks in one order.
                 conn.execute("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
                              "FROM unnest(%s::text[]) x ORDER BY 1 OFFSET 0) s", (ids,))
@@ -293,18 +314,19 @@ class PostgresStore(DocumentReads):
         except psycopg.Error as exc:
             raise StoreError(f"{self.describe()}: write failed: {str(exc).strip()}") from None
 
-    def _ensure_width(self, dim: int) -> None:
+    def _ensure_width(self, conn: Any, dim: int) -> None:
+        """Inside the write's transaction on ``conn`` (so `meta` reads through it, too)."""
         stored = self.meta("dim")
         if stored is None:
-            schema.set_width(self.conn, dim)
+            schema.set_width(conn, dim)
             stored = self.meta("dim")
         if int(stored) != dim:
             raise StoreError(f"{self.describe()} holds embeddings of {stored} dimensions, not {dim}")
 
     def remove(self, doc_id: str) -> bool:
-        with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
-            return self.conn.execute("DELETE FROM documents WHERE id = %s", (doc_id,)).rowcount > 0
+        with self.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
+            return conn.execute("DELETE FROM documents WHERE id = %s", (doc_id,)).rowcount > 0
 
     def save_vectors(self) -> None:
         """Nothing to do: the server keeps its indexes durable with every commit."""

@@ -52,7 +52,7 @@ def _damage_sqlite(store) -> None:
 
 
 def _damage_postgres(store) -> None:
-    store.conn.execute("DROP INDEX chunks_tsv")
+    store.execute("DROP INDEX chunks_tsv")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
@@ -139,7 +139,7 @@ def test_a_word_too_common_to_score_is_left_out_while_a_rarer_one_remains(backen
                 + [prepared("lh", "The harbour lighthouse was repainted."),
                    prepared("other", "A lighthouse keeper retired.")])
     if backend.name == "postgres":
-        store.conn.execute("ANALYZE chunks")  # what autovacuum does after a large write
+        store.execute("ANALYZE chunks")  # what autovacuum does after a large write
     hits = doc_ids(store, store.keyword_search("harbour lighthouse", 20))
     assert sorted(hits) == ["lh", "other"]  # only the rarer word was searched: no harbour report
     assert len(store.keyword_search("harbour", 20)) == 13  # a question of common words alone keeps them
@@ -149,6 +149,45 @@ def test_unknown_words_are_those_no_chunk_contains(backend):
     store = backend.open()
     store.write([prepared("a", "Tencent and Baidu pool chip research in Shenzhen. " * 4)])
     assert store.unknown_words(["Tencent", "baidu", "Quillfield", 'Shen"zhen', "Baidu"]) == ["Quillfield", 'Shen"zhen']
+
+
+# Real names and word forms, each stored in a short document of its own (one chunk) and asked
+# for as the abstention check asks: whether a question's names are in the archive must not
+# depend on the backend, so each backend is held to the same answers here.
+WORD_FORM_TEXTS = (
+    "Volodymyr Zelenskyy met Huawei's chief in Kyiv.",
+    "Conor O'Brien flew to São Paulo, then to Malaga.",
+    "Chips were running low; the staff ran out.",
+    "AI-driven tools at OpenAI in 2024.",
+    "The U.S. trade office and the news desk.",
+)
+KNOWN_FORMS = (
+    "Zelenskyy", "Huawei", "Huawei's", "Huaweis", "O'Brien", "Brien", "São Paulo", "Paulo", "Malaga", "Málaga",
+    "chip", "chips", "CHIPS", "running", "run", "ran", "AI-driven", "AI driven", "driven", "2024",
+    "OpenAI", "openai", "U.S.", "news", "the", "The", "between", "of the",
+)
+UNKNOWN_FORMS = ("Zelensky", "OBrien", "Open AI", "2025", "Quillfield", "Kyiv Post", "Chipz")
+
+
+def test_unknown_words_of_real_names_and_word_forms_agree_across_backends(backend):
+    """Possessives, apostrophes, accents, plurals and verb forms, hyphens, numbers, CamelCase and
+    stop words ("between" is in no text: a form of stop words alone counts as known)."""
+    store = backend.open()
+    store.write([prepared(f"w{i}", text) for i, text in enumerate(WORD_FORM_TEXTS)])
+    assert store.unknown_words([*KNOWN_FORMS, *UNKNOWN_FORMS]) == list(UNKNOWN_FORMS)
+
+
+@pytest.mark.parametrize("asked", ["Sao Paulo", "new"])
+def test_unknown_words_where_the_backends_still_differ(backend, asked, request):
+    """What index.words leaves to the backends: PostgreSQL's stored text keeps its accents (an
+    article's "São Paulo" is found by "Sao Paulo" on SQLite only) and its stemmer is Snowball's
+    ("news" is not "new" there). Pinned so that a fix shows up here (strict xfail)."""
+    if backend.name == "postgres":
+        request.applymarker(pytest.mark.xfail(strict=True, reason="needs PostgreSQL's stored tsvector "
+                                              "folded and stemmed as FTS5's (a schema step)"))
+    store = backend.open()
+    store.write([prepared(f"w{i}", text) for i, text in enumerate(WORD_FORM_TEXTS)])
+    assert store.unknown_words([asked]) == []
 
 
 def test_meta_embeddings_and_read_back(backend):
@@ -252,8 +291,10 @@ def test_check_passes_a_healthy_store_and_repairs_a_derived_index(backend):
 def test_check_reports_a_chunk_that_does_not_match_its_document(backend):
     store = backend.open()
     store.write([prepared("a", "Story about topic one. " * 12), prepared("b", "Another story here. " * 12)])
-    placeholder = "%s" if backend.name == "postgres" else "?"
-    store.conn.execute(f"UPDATE documents SET text = {placeholder} WHERE id = 'a'", ("x" * 300,))
+    if backend.name == "postgres":
+        store.execute("UPDATE documents SET text = %s WHERE id = 'a'", ("x" * 300,))
+    else:
+        store.conn.execute("UPDATE documents SET text = ? WHERE id = 'a'", ("x" * 300,))
     report = store.check(repair=True)
     assert not report.ok and any("'a'" in p and "remove it and add it again" in p for p in report.problems)
 

@@ -17,7 +17,8 @@ def test_an_older_schema_is_migrated_forward_keeping_its_documents(postgres_url)
         conn.execute("INSERT INTO documents VALUES ('a', 'T', '', NULL, '2024-01-02', 'text', 'h', 'now')")
         assert schema.current_version(conn) == 1
     store = PostgresStore(postgres_url, embed_model="hash-embedder")
-    assert schema.current_version(store.conn) == schema.VERSION
+    with store.connection() as conn:
+        assert schema.current_version(conn) == schema.VERSION
     assert store.content_hash("a") == "h"
     store.write([prepared("b", "Floods hit the coast of Peru. " * 8)])
     # the version-1 row was written without chunks, which check reports; nothing else
@@ -32,7 +33,8 @@ def test_a_store_from_before_feeds_gets_the_feed_tables(postgres_url):
         conn.execute("INSERT INTO meta VALUES ('embed_model', 'hash-embedder')")
         conn.execute("INSERT INTO documents VALUES ('a', 'T', '', 'https://x.example/a', NULL, 'text', 'h', 'now')")
     store = PostgresStore(postgres_url, embed_model="hash-embedder")
-    assert schema.current_version(store.conn) == schema.VERSION
+    with store.connection() as conn:
+        assert schema.current_version(conn) == schema.VERSION
     feeds = PostgresFeedStore(store)
     assert feeds.add("https://x.example/feed", 60)
     assert feeds.doc_for_link("https://x.example/a", "https://x.example/feed") is None
