@@ -57,7 +57,8 @@ def test_a_store_from_before_made_marks_only_the_items_whose_feed_made_their_doc
             conn.execute("INSERT INTO feed_items VALUES (%s, %s, 'https://x.example/1', %s, 'e', 'now')",
                          (f, key, doc_id))
     store = PostgresStore(postgres_url, embed_model="hash-embedder")
-    assert schema.current_version(store.conn) == schema.VERSION
+    with store.connection() as conn:
+        assert schema.current_version(conn) == schema.VERSION
     items = PostgresFeedStore(store).items_of(f)
     assert {k: i.made for k, i in items.items()} == {"guid-1": True, "guid-2": False, "guid-3": False}
     assert PostgresFeedStore(store).remove(f) == [made]
