@@ -15,6 +15,9 @@ import numpy as np
 
 from index.records import DocumentInfo, Passage, PreparedDocument
 
+# (first day, day after the last), ISO dates: documents published on start <= day < end.
+DateWindow = tuple[str, str]
+
 
 @dataclass(frozen=True)
 class CheckReport:
@@ -60,9 +63,9 @@ class DocumentStore(Protocol):
     # ``window`` (first day, day after the last; ISO dates) is applied inside the search, so the
     # k best of the window come back.
     def dense_search(self, query: np.ndarray, k: int,
-                     window: tuple[str, str] | None = None) -> list[tuple[int, float]]: ...
+                     window: DateWindow | None = None) -> list[tuple[int, float]]: ...
     def keyword_search(self, query: str, k: int,
-                       window: tuple[str, str] | None = None) -> list[tuple[int, float]]: ...
+                       window: DateWindow | None = None) -> list[tuple[int, float]]: ...
     def unknown_words(self, words: Sequence[str]) -> list[str]: ...
 
     # -- writing

@@ -24,14 +24,12 @@ import numpy as np
 from index import keywords, schema, sync
 from index.document_reads import DocumentReads
 from index.errors import StoreError
-from index.base import CheckReport
+from index.base import CheckReport, DateWindow
 from index.records import PreparedDocument
 from index.transaction import transaction
 from index.vectors import VectorIndex
 
-DateWindow = tuple[str, str]  # (first day, day after the last), ISO dates
-
-__all__ = ["DateWindow", "PreparedDocument", "Store"]
+__all__ = ["PreparedDocument", "Store"]
 
 
 class Store(DocumentReads):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from index.base import CheckReport
+from index.base import CheckReport, DateWindow
 from index.document_reads import DocumentReads
 from index.errors import StoreError
 from index import keywords
@@ -39,8 +39,6 @@ EF_SEARCH = 100
 MAX_CONNECTIONS = 10
 # How long the column statistics that say which words are too common to score are kept.
 STATS_TTL_S = 300.0
-# (start, end) ISO dates: documents published on start <= day < end.
-DateWindow = tuple[str, str]
 _CHUNK_COLUMNS = ("doc_id", "seq", "start", '"end"', "text", "text_hash", "embedding", "published_day")
 
 
