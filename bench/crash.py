@@ -86,6 +86,9 @@ class FeatureHashEmbedder:
                 f.write(" ".join(_token(t) for t in texts) + "\n")
         return out
 
+    def check_against(self, sample) -> None:
+        pass  # run in process: nothing to check
+
 
 def _token(text: str) -> str:
     m = TOKEN.search(text)

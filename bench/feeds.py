@@ -129,6 +129,9 @@ class _Counting:
         self.texts += len(texts)
         return self.inner.embed(texts)
 
+    def check_against(self, sample) -> None:
+        self.inner.check_against(sample)
+
 
 if __name__ == "__main__":
     main()

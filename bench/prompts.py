@@ -30,10 +30,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 class Recorder:
-    """A generator that keeps the messages it is sent and replies nothing."""
+    """A generator that keeps the messages it is sent and replies nothing (knowing no control
+    tokens, so the prompts are those of a model that names none)."""
+
+    name = "prompt-recorder"
 
     def __init__(self) -> None:
         self.last: list[dict[str, str]] | None = None
+
+    def describe(self) -> str:
+        return self.name
+
+    def load(self) -> None:
+        pass
+
+    def special_tokens(self) -> frozenset[str]:
+        return frozenset()
 
     def stream(self, messages):
         self.last = messages

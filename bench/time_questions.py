@@ -147,6 +147,9 @@ class _NoVectors:
 
         return np.zeros((len(texts), self.dim), dtype=np.float32)
 
+    def check_against(self, sample) -> None:
+        pass
+
 
 if __name__ == "__main__":
     main()

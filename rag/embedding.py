@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -17,12 +17,33 @@ from rag.errors import ModelError
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
 
 
+Sample = Callable[[], "tuple[str, np.ndarray] | None"]  # a stored (text, vector), if the store has one
+
+
 class Embedder(Protocol):
-    name: str
-    dim: int
+    """What every embedding backend offers: sentence-transformers in process
+    (``SentenceTransformerEmbedder``), an embeddings server (``rag.remote.embedder.OpenAIEmbedder``)
+    and the hash fake of the tests. Building one loads and contacts nothing."""
+
+    @property
+    def name(self) -> str:
+        """The model's name, which the store records and compares with the one it was built with."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """The width of the vectors (may load the model or ask the server)."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised float32 row per text."""
+        """One L2-normalised float32 row per text, shape ``(len(texts), dim)``; the same text always
+        gives the same row. Raises ModelError when the model cannot be loaded or reached."""
+        ...
+
+    def check_against(self, sample: Sample) -> None:
+        """Check, before the first vector is used, that this embedder reproduces a vector the store
+        holds (``sample`` gives one, or None for an empty store), raising ModelError if not. A model
+        run in process is the one its name says, so only a server has anything to check."""
         ...
 
 
@@ -34,6 +55,9 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+
+    def check_against(self, sample: Sample) -> None:
+        """Nothing to check: the model loaded is the one named (see ``Embedder.check_against``)."""
 
     @property
     def dim(self) -> int:

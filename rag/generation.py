@@ -14,31 +14,43 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import Any, Iterator, Protocol
 
 from rag.errors import ModelError
 
 
-@runtime_checkable
 class Generator(Protocol):
-    """Anything that can stream an assistant reply to a list of chat messages.
+    """What every language-model backend offers: the in-process llama.cpp model (``LlamaGenerator``),
+    an OpenAI-compatible server (``rag.remote.generator.OpenAIGenerator``) and the scripted test fake.
 
-    A backend may also offer ``special_tokens() -> frozenset[str]``: the strings its tokenizer
-    reads as control tokens (``<|im_start|>``, ``</s>``, ...), which the prompt builder then
-    neutralises in untrusted text (see ``special_tokens`` below and ``rag.quoting``). A remote
-    server names what it can (``rag.remote.template_tokens``); one that leaves it out still has
-    anything shaped like ``<|...|>`` neutralised.
+    Building one contacts and loads nothing; ``load`` does that early (the chat's warm-up), and
+    ``stream`` and ``special_tokens`` do it on first use otherwise.
     """
 
-    def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        """Yield the reply's text in pieces; ``messages`` are ``{"role": ..., "content": ...}``."""
+    @property
+    def name(self) -> str:
+        """The model's name as shown next to answers (a GGUF's file name, a server's setting)."""
         ...
 
+    def describe(self) -> str:
+        """One line saying what the model is and how it runs (for logs and reports)."""
+        ...
 
-def special_tokens(generator: Generator) -> frozenset[str]:
-    """The control-token strings ``generator`` names, or none when it has no way to know them."""
-    ask = getattr(generator, "special_tokens", None)
-    return frozenset(ask()) if callable(ask) else frozenset()
+    def load(self) -> None:
+        """Load the model now (or check the server answers); calling it again does nothing more."""
+        ...
+
+    def special_tokens(self) -> frozenset[str]:
+        """The strings the model's tokenizer reads as control tokens (``<|im_start|>``, ...), which
+        the prompt builder neutralises in untrusted text (``rag.quoting``). A remote server names
+        what it can (``rag.remote.template_tokens``); anything shaped like ``<|...|>`` is
+        neutralised whatever this returns."""
+        ...
+
+    def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """Yield the reply's text in pieces; ``messages`` are ``{"role": ..., "content": ...}``.
+        Raises ModelError when the model cannot be loaded or reached, or rejects the request."""
+        ...
 
 
 class LlamaGenerator:
@@ -81,8 +93,8 @@ class LlamaGenerator:
 
     @property
     def name(self) -> str:
-        """The model's name or file name, for display next to answers."""
-        return Path(self.model).name
+        """The model's name, or its file's name for a GGUF path, for display next to answers."""
+        return Path(self.model).name if self.model.endswith(".gguf") else self.model
 
     @property
     def model_path(self) -> Path:

@@ -19,7 +19,7 @@ from rag.citations import check
 from rag.embedding import Embedder
 from rag.errors import QuestionError
 from rag.evidence import select_evidence
-from rag.generation import Generator, special_tokens
+from rag.generation import Generator
 from rag.prompt import build_messages
 from rag.quoting import visible_passages
 from rag.records import Answer, AnswerSentence
@@ -41,14 +41,13 @@ def checked_question(question: str, max_chars: int) -> str:
 
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
-                 min_evidence: float, context_chars: int, model_name: str = "",
+                 min_evidence: float, context_chars: int,
                  max_question_chars: int = 1000) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.generator = generator
         self.min_evidence = min_evidence
         self.context_chars = context_chars
-        self.model_name = model_name
         self.max_question_chars = max_question_chars
 
     def ask(self, question: str, history: History = (), **options) -> Answer:
@@ -81,7 +80,7 @@ class Pipeline:
             yield self._abstention(question, declined.text, passages, timings, 0)
             return
 
-        special = special_tokens(self.generator)
+        special = self.generator.special_tokens()
         evidence = select_evidence(search_text, query_vector, visible_passages(passages, special), self.embedder,
                                    self.context_chars)
         messages = build_messages(question, evidence, history, special)
@@ -109,10 +108,10 @@ class Pipeline:
         checked = check(reply, evidence, question)
         timings["total"] = time.perf_counter() - started
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
-                     False, timings, len(pieces), self.model_name)
+                     False, timings, len(pieces), self.generator.name)
 
     def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
                     tokens: int) -> Answer:
         """An answer that declines: ``text`` alone, no citations, the retrieved passages kept."""
         return Answer(question, text, (AnswerSentence(text, (), True),), (), tuple(passages), True, timings,
-                      tokens, self.model_name)
+                      tokens, self.generator.name)

@@ -29,7 +29,7 @@ def build_messages(question: str, evidence: Sequence[Evidence],
                    special_tokens: Collection[str] = ()) -> list[dict[str, str]]:
     """System message, up to two previous turns (answers without markers), then the question.
 
-    ``special_tokens`` are the model's control-token strings (``rag.generation.special_tokens``),
+    ``special_tokens`` are the model's control-token strings (``Generator.special_tokens``),
     neutralised wherever untrusted text goes.
     """
     special = special_tokens

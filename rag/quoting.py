@@ -9,7 +9,7 @@ outside ASCII is replaced by its NFKC form (full-width ``＜`` and small-form ``
 - open a real chat turn: llama.cpp (and llama-server) tokenize the rendered prompt with special
   tokens on, so ``<|im_end|><|im_start|>system`` in an article would become the template's own
   control tokens. In passage text and titles a planted turn is withheld, from its opening control
-  string (one the backend names, ``rag.generation.special_tokens``, or anything shaped
+  string (one the backend names, ``Generator.special_tokens``, or anything shaped
   ``<|...|>``) to its close (``<|im_end|>``, ``<end_of_turn>``, ``[/INST]``, ``</s>``, ``<|eot_id|>``...)
   or, with no close, to the end of its paragraph; a close on its own is withheld alone. The
   article's text after the turn is kept: one planted token must not hide its facts. Kept as

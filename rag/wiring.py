@@ -7,7 +7,6 @@ use, so `newsrag list` is instant and `newsrag add` never loads the language mod
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from index.feeds import FeedStore
 from rag.asof import AsOfRule
@@ -57,18 +56,15 @@ class Newsrag:
         for loading; a failure here is left for that question to report.
         """
         self.embedder.embed(["warm-up"])
-        load = getattr(self.pipeline.generator, "load", None)
-        if load is not None:
-            load()
+        self.pipeline.generator.load()
 
 
 def build(settings: Settings, *, embedder: Embedder | None = None,
           generator: Generator | None = None) -> Newsrag:
     embedder = embedder or make_embedder(settings)
     store = open_store(settings, embedder)
-    if isinstance(embedder, OpenAIEmbedder) and embedder.reference is None:
-        # A server's vectors are checked against one the store holds before any is used.
-        embedder.reference = store.sample_chunk
+    # A server's vectors are checked against one the store holds before any is used.
+    embedder.check_against(store.sample_chunk)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                         max_chars=settings.max_text_chars)
@@ -78,7 +74,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
                           as_of=AsOfRule(settings.as_of_grace_days, settings.as_of_half_days))
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
-                        model_name=_model_label(settings.model), max_question_chars=settings.max_question_chars)
+                        max_question_chars=settings.max_question_chars)
     fetcher = Fetcher(fetch_policy(settings))
     feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
@@ -146,7 +142,3 @@ def make_generator(settings: Settings) -> Generator:
     return LlamaGenerator(settings.model, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                           max_tokens=settings.max_tokens, temperature=settings.temperature,
                           flash_attn=settings.flash_attn, cache_dir=settings.cache_dir)
-
-
-def _model_label(spec: str) -> str:
-    return Path(spec).name if spec.endswith(".gguf") else spec

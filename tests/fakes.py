@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -34,14 +34,30 @@ class HashEmbedder:
             out[row] /= norm if norm else 1.0
         return out
 
+    def check_against(self, sample: Callable[[], tuple[str, np.ndarray] | None]) -> None:
+        """Nothing to check, like any model run in process."""
+
 
 class ScriptedGenerator:
-    """Replies with the given strings in turn (the last one repeats), word by word."""
+    """Replies with the given strings in turn (the last one repeats), word by word; knows no
+    control tokens; ``load`` only counts its calls."""
+
+    name = "scripted"
 
     def __init__(self, *replies: str) -> None:
         self.replies = list(replies) or ["I have nothing to say."]
         self.seen: list[list[dict[str, str]]] = []
+        self.loads = 0
         self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        return f"{self.name} ({len(self.replies)} canned replies)"
+
+    def load(self) -> None:
+        self.loads += 1
+
+    def special_tokens(self) -> frozenset[str]:
+        return frozenset()
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         with self._lock:

@@ -2,6 +2,8 @@
 
 `StubServer` answers every request with a handler function, in a thread; it stands in for a model
 server only where the real one cannot be made to misbehave on cue (an HTTP 500, a stall).
+`EmbeddingServer` serves an embedder's vectors at ``/embeddings`` (llama.cpp cannot serve
+all-MiniLM-L6-v2).
 """
 from __future__ import annotations
 
@@ -52,6 +54,18 @@ class StubServer:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class EmbeddingServer(StubServer):
+    """``/embeddings`` answered with ``model``'s vectors, scaled by 3 (so the client must normalise)."""
+
+    def __init__(self, model) -> None:
+        def handle(request):
+            texts = json.loads(self.requests[-1][2])["input"]
+            vectors = model.embed(texts) * 3.0
+            send_json(request, 200, {"object": "list", "data": [
+                {"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]})
+        super().__init__(handle)
 
 
 def send_json(request: BaseHTTPRequestHandler, status: int, body: object) -> None:

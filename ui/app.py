@@ -118,7 +118,7 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                         with gr.Accordion("Settings", open=True):
                             top_k = gr.Slider(1, MAX_TOP_K, value=top_k_default, step=1, label="Passages to retrieve",
                                               elem_id="nr-top-k")
-                            gr.Textbox(app.pipeline.model_name, label="Model in use", interactive=False,
+                            gr.Textbox(app.pipeline.generator.name, label="Model in use", interactive=False,
                                        elem_id="nr-model")
             with gr.Tab("Documents", id="documents") as documents_tab:
                 upload = gr.File(label="Add articles: " + " ".join(ALLOWED_SUFFIXES) +

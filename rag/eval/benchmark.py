@@ -96,7 +96,7 @@ def run_eval(options: EvalOptions, settings: Settings, *,
         if options.naive:
             # The app's own generator: the same model and settings, and no second copy of it.
             ask = NaivePipeline(app.retriever, app.pipeline.generator, top_k=settings.top_k,
-                                mode=settings.retriever, model_name=app.pipeline.model_name).stream
+                                mode=settings.retriever).stream
         else:
             ask = app.pipeline.stream
         summary = run_questions(ask, questions, run_dir / RESULTS, progress=options.progress,

@@ -16,7 +16,7 @@ from typing import Collection, Iterator
 
 from index.records import Passage
 from rag.abstention import model_declined
-from rag.generation import Generator, special_tokens
+from rag.generation import Generator
 from rag.markers import MARKER, marker_numbers
 from rag.quoting import neutralise_tokens
 from rag.records import Answer, AnswerSentence, Citation
@@ -30,12 +30,11 @@ class NaivePipeline:
     """Same interface as rag.pipeline.Pipeline.stream: answer tokens, then one Answer."""
 
     def __init__(self, retriever: Retriever, generator: Generator, *, top_k: int,
-                 mode: str, model_name: str = "") -> None:
+                 mode: str) -> None:
         self.retriever = retriever
         self.generator = generator
         self.top_k = top_k
         self.mode = mode
-        self.model_name = model_name
 
     def stream(self, question: str, history=(), **_ignored) -> Iterator[str | Answer]:
         """Answer ``question``. Other options (``as_of``, ...) are accepted and ignored: the
@@ -44,7 +43,7 @@ class NaivePipeline:
         passages = self.retriever.retrieve(question, top_k=self.top_k, mode=self.mode)
         timings = {"retrieval": time.perf_counter() - started}
         pieces: list[str] = []
-        for piece in self.generator.stream(messages(question, passages, special_tokens(self.generator))):
+        for piece in self.generator.stream(messages(question, passages, self.generator.special_tokens())):
             if not pieces:
                 timings["first_token"] = time.perf_counter() - started
             pieces.append(piece)
@@ -54,7 +53,7 @@ class NaivePipeline:
         sentences, citations = read_citations(text, passages)
         timings["total"] = time.perf_counter() - started
         yield Answer(question, text, sentences, citations, tuple(passages), model_declined(text),
-                     timings, len(pieces), self.model_name)
+                     timings, len(pieces), self.generator.name)
 
 
 def messages(question: str, passages: list[Passage], special: Collection[str] = ()) -> list[dict[str, str]]:

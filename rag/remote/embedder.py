@@ -12,15 +12,15 @@ Not here: HTTP details (``rag.remote.http``).
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
+from rag.embedding import Sample
 from rag.errors import ModelError
 from rag.remote.http import ServerClient
 
 MIN_AGREEMENT = 0.99  # cosine between a stored vector and the server's for the same text
-Reference = Callable[[], "tuple[str, np.ndarray] | None"]  # a stored (text, vector), if any
 
 
 class OpenAIEmbedder:
@@ -28,14 +28,20 @@ class OpenAIEmbedder:
 
     def __init__(self, base_url: str, name: str, *, api_key: str = "", connect_timeout: float = 5.0,
                  read_timeout: float = 120.0, retries: int = 2, batch_size: int = 64,
-                 reference: Reference | None = None, transport: Any = None) -> None:
+                 transport: Any = None) -> None:
         self.server = ServerClient(base_url, api_key=api_key, connect_timeout=connect_timeout,
                                    read_timeout=read_timeout, retries=retries, transport=transport)
         self.name = name
         self.batch_size = batch_size
-        self.reference = reference
+        self.reference: Sample | None = None
         self._dim: int | None = None
         self._lock = threading.Lock()
+
+    def check_against(self, sample: Sample) -> None:
+        """Compare the server's vector for a stored chunk with the stored one (``sample`` gives it),
+        before the first vector is used: a different width or direction is a ModelError."""
+        with self._lock:
+            self.reference = sample
 
     @property
     def dim(self) -> int:

@@ -17,7 +17,7 @@ import threading
 from typing import Any, Iterator
 
 from rag.errors import ModelError
-from rag.remote.http import ServerClient
+from rag.remote.http import PREFIX, ServerClient
 from rag.remote.template_tokens import FAMILY_TOKENS, tokens_in_props
 
 
@@ -38,12 +38,13 @@ class OpenAIGenerator:
 
     @property
     def name(self) -> str:
-        # llama-cpp-python's server names its model by the file's full path.
-        label = self.model_name.rsplit("/", 1)[-1] or "model"
-        return f"{label} at {self.server.base_url}"
+        """The ``model`` setting that chose this server, shown next to answers."""
+        return f"{PREFIX}{self.server.base_url}"
 
     def describe(self) -> str:
-        return f"{self.name} (OpenAI-compatible server)"
+        # llama-cpp-python's server names its model by the file's full path.
+        label = self.model_name.rsplit("/", 1)[-1] or "model"
+        return f"{label} at {self.server.base_url} (OpenAI-compatible server)"
 
     def load(self) -> None:
         """Check now that the server answers, and learn its model name if none was set."""

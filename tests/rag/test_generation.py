@@ -14,9 +14,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from fakes import ScriptedGenerator
 from rag.errors import ModelError
-from rag.generation import Generator, LlamaGenerator
+from rag.generation import LlamaGenerator
 from rag.model_files import resolve_model
 
 HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
@@ -72,16 +71,8 @@ def fake_llama(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return path
 
 
-def test_scripted_generator_satisfies_the_protocol() -> None:
-    fake = ScriptedGenerator("a b")
-    assert isinstance(fake, Generator)
-    assert "".join(fake.stream(HELLO)) == "a b"
-    assert fake.seen == [HELLO]
-
-
 def test_streams_non_empty_deltas_and_loads_lazily(fake_llama: Path) -> None:
     gen = LlamaGenerator(fake_llama, n_ctx=512, n_threads=3, max_tokens=7, temperature=0.5, seed=9)
-    assert isinstance(gen, Generator)
     assert FakeLlama.instances == []  # nothing loaded by the constructor
     assert list(gen.stream(HELLO)) == ["Hel", "lo", "!"]
     assert list(gen.stream(HELLO)) == ["Hel", "lo", "!"]

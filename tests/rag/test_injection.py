@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pytest
 
-from rag.generation import special_tokens
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -97,8 +96,18 @@ class Recording:
     def __init__(self, inner, seen: list) -> None:
         self.inner, self.seen = inner, seen
 
-    def special_tokens(self):
-        return special_tokens(self.inner)
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def special_tokens(self) -> frozenset[str]:
+        return self.inner.special_tokens()
 
     def stream(self, messages):
         self.seen.append(messages)

@@ -10,15 +10,8 @@ from rag.wiring import build
 from servers import free_port
 
 
-class LoadingGenerator(ScriptedGenerator):
-    loads = 0
-
-    def load(self) -> None:
-        self.loads += 1
-
-
 def test_warm_up_embeds_once_and_loads_the_model(settings) -> None:
-    embedder, generator = HashEmbedder(), LoadingGenerator("Hello.")
+    embedder, generator = HashEmbedder(), ScriptedGenerator("Hello.")
     app = build(settings, embedder=embedder, generator=generator)
     app.warm_up()
     assert embedder.calls == 1 and generator.loads == 1 and generator.seen == []

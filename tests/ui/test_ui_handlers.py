@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from fakes import HashEmbedder
+from fakes import HashEmbedder, ScriptedGenerator
 
 from rag.errors import ModelError
 from rag.wiring import build
@@ -67,7 +67,7 @@ def test_empty_question_changes_nothing(make_app) -> None:
     assert handlers.clear_chat() == ([], [], handlers.sources_panel([]))
 
 
-class Broken:
+class Broken(ScriptedGenerator):
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         yield "Half an"
         raise ModelError("model.gguf: prompt is <longer> than the context")
@@ -81,7 +81,7 @@ def test_a_model_error_is_shown_and_left_out_of_the_history(settings, seed_file:
     assert len(turns) == 1 and handlers.history(turns) == []
 
 
-class Crashing:
+class Crashing(ScriptedGenerator):
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         raise RuntimeError("llama.cpp said <no>")
         yield ""
@@ -108,10 +108,11 @@ def test_an_over_long_question_is_refused_with_a_clear_message(make_app, seed_fi
     assert app.pipeline.generator.seen == [] and handlers.history(turns) == []
 
 
-class Gated:
+class Gated(ScriptedGenerator):
     """Holds a lock while streaming, like the llama.cpp generator, and waits on a gate per token."""
 
     def __init__(self, reply: str) -> None:
+        super().__init__(reply)
         self.reply = reply.split(" ")
         self.lock = threading.Lock()
         self.gate = threading.Event()

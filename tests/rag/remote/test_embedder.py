@@ -6,12 +6,10 @@ the last test shows llama-cpp-python's server doing for real).
 """
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from fakes import HashEmbedder
-from servers import StubServer, free_port, send_json
+from servers import EmbeddingServer, free_port
 
 from rag.embedding import SentenceTransformerEmbedder
 from rag.errors import ModelError
@@ -21,16 +19,6 @@ from rag.serving import plan_server, start_server, stop_server, wait_ready
 from rag.wiring import build
 
 EXAMPLE = "Which firms are pooling chip R&D?"
-
-
-class EmbeddingServer(StubServer):
-    def __init__(self, model) -> None:
-        def handle(request):
-            texts = json.loads(self.requests[-1][2])["input"]
-            vectors = model.embed(texts) * 3.0
-            send_json(request, 200, {"object": "list", "data": [
-                {"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]})
-        super().__init__(handle)
 
 
 def test_vectors_are_normalised_and_batched_for_an_empty_store(settings) -> None:

@@ -15,7 +15,6 @@ from servers import StubServer, free_port, send_events, send_json
 
 from index.records import Passage
 from rag.errors import ModelError
-from rag.generation import Generator
 from rag.model_files import resolve_model
 from rag.quoting import visible_passages
 from rag.remote.generator import OpenAIGenerator
@@ -48,9 +47,12 @@ def send_raw(body: bytes):
     return handle
 
 
-def test_satisfies_the_protocol_and_contacts_nothing_when_built() -> None:
-    gen = OpenAIGenerator(f"http://127.0.0.1:{free_port()}/v1")
-    assert isinstance(gen, Generator)
+def test_contacts_nothing_when_built_or_named() -> None:
+    stub = StubServer(models_then(lambda r: send_events(r, ["Hi"])))
+    with stub as url:
+        gen = OpenAIGenerator(url)
+        assert gen.name == f"openai:{url}" and gen.describe() == f"model at {url} (OpenAI-compatible server)"
+        assert stub.requests == []
 
 
 def test_special_tokens_of_a_server_that_is_down_are_the_family_table_and_are_asked_again() -> None:
@@ -139,7 +141,7 @@ def test_sends_key_model_and_settings_and_streams_pieces() -> None:
     with stub as url:
         gen = OpenAIGenerator(url, api_key="sk-test", max_tokens=7, temperature=0.0, seed=3)
         assert list(gen.stream(HELLO)) == ["Hel", "lo", "!"]
-        assert gen.name == f"stub-model at {url}"
+        assert gen.describe() == f"stub-model at {url} (OpenAI-compatible server)"
     (get, models, _), (post, path, body) = stub.requests
     assert (get, models, post, path) == ("GET", "/v1/models", "POST", "/v1/chat/completions")
     sent = json.loads(body)
@@ -241,7 +243,7 @@ def test_real_server_streams_and_names_its_model(smollm2_server: str) -> None:
     gen = OpenAIGenerator(smollm2_server, max_tokens=24)
     pieces = list(gen.stream(HELLO))
     assert len(pieces) > 1 and "".join(pieces).strip()
-    assert gen.name == f"SmolLM2-135M-Instruct.Q4_1.gguf at {smollm2_server}"
+    assert gen.describe() == f"SmolLM2-135M-Instruct.Q4_1.gguf at {smollm2_server} (OpenAI-compatible server)"
 
 
 @pytest.mark.integration

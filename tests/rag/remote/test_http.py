@@ -27,7 +27,7 @@ def test_server_settings_from_the_environment_reach_the_generator(tmp_path) -> N
                               "NEWSRAG_SERVER_RETRIES": "1"}, data_dir=tmp_path)
     assert "sk-secret" not in repr(settings)
     gen = make_generator(settings)
-    assert gen.name == "qwen2.5-7b at http://gpu-box:8000/v1"
+    assert gen.describe() == "qwen2.5-7b at http://gpu-box:8000/v1 (OpenAI-compatible server)"
     assert (gen.server.read_timeout, gen.server.retries, gen.server.api_key) == (30.0, 1, "sk-secret")
     with pytest.raises(ConfigError, match="server_retries"):
         settings.replace(server_retries=9)
