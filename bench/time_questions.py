@@ -31,7 +31,7 @@ from rag.eval.judge import contains_gold  # noqa: E402
 from rag.eval.questions import load_questions  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from rag.timeexpr import resolve_window  # noqa: E402
-from rag.wiring import build  # noqa: E402
+from rag.wiring import as_of_rule, build  # noqa: E402
 
 GRACE = (-1, 0, 3, 7, 14, 30)
 WEIGHTS = (0.5, 0.75, 1.0, 1.25, 1.5)
@@ -106,7 +106,7 @@ def main() -> None:
     groups = {"with a time expression": timed, "without": plain, "all": questions}
     global settings_weight
     settings_weight = settings.time_window_weight
-    configured = AsOfRule(settings.as_of_grace_days, settings.as_of_half_days)
+    configured = as_of_rule(settings)
     variants = [("no dates", False, None), ("old curve (7d, 60d)", False, AsOfRule(7, 60.0)),
                 (f"as-of rule ({configured.grace_days}d, {configured.half_days:g}d)", False, configured),
                 (f"as-of rule + window (w {settings_weight:g})", True, configured)]

@@ -18,8 +18,10 @@ from index.records import Passage
 
 @dataclass(frozen=True)
 class AsOfRule:
-    grace_days: int = 7
-    half_days: float = 0.0
+    """``as_of_grace_days`` and ``as_of_half_days`` of `Settings`, which holds their defaults."""
+
+    grace_days: int
+    half_days: float
 
     def apply(self, ranked: list[tuple[int, float]], passages: dict[int, Passage],
               day: date) -> list[tuple[int, float]]:

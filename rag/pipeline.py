@@ -41,8 +41,7 @@ def checked_question(question: str, max_chars: int) -> str:
 
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
-                 min_evidence: float, context_chars: int, model_name: str = "",
-                 max_question_chars: int = 1000) -> None:
+                 min_evidence: float, context_chars: int, model_name: str, max_question_chars: int) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.generator = generator

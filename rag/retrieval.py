@@ -24,15 +24,13 @@ from rag.asof import AsOfRule
 from rag.settings import RETRIEVERS
 from rag.timeexpr import TimeWindow, resolve_window
 
-# How much a question's own time expression counts against relevance over the whole archive
-# (docs/time.md; the figures in docs/decisions.md): chosen on rtqa-dev's 2022 questions.
-WINDOW_WEIGHT = 1.0
-
 
 class Retriever:
-    def __init__(self, store: DocumentStore, embedder: Embedder, *, mode: str = "hybrid", top_k: int = 5,
-                 candidates: int = 30, rrf_k: int = 60, time_windows: bool = True,
-                 window_weight: float = WINDOW_WEIGHT, as_of: AsOfRule = AsOfRule()) -> None:
+    """Searches ``store``; every knob comes from `Settings` (rag.wiring), whose defaults are the
+    only ones: ``window_weight`` is ``time_window_weight``, ``as_of`` the as-of rule's two values."""
+
+    def __init__(self, store: DocumentStore, embedder: Embedder, *, mode: str, top_k: int, candidates: int,
+                 rrf_k: int, time_windows: bool, window_weight: float, as_of: AsOfRule) -> None:
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever mode {mode!r} is not one of {RETRIEVERS}")
         self.store = store

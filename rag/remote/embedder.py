@@ -26,9 +26,9 @@ Reference = Callable[[], "tuple[str, np.ndarray] | None"]  # a stored (text, vec
 class OpenAIEmbedder:
     """Embeddings from a server; thread-safe; checked against the store on first use."""
 
-    def __init__(self, base_url: str, name: str, *, api_key: str = "", connect_timeout: float = 5.0,
-                 read_timeout: float = 120.0, retries: int = 2, batch_size: int = 64,
-                 reference: Reference | None = None, transport: Any = None) -> None:
+    def __init__(self, base_url: str, name: str, *, api_key: str, connect_timeout: float, read_timeout: float,
+                 retries: int, batch_size: int, reference: Reference | None = None,
+                 transport: Any = None) -> None:
         self.server = ServerClient(base_url, api_key=api_key, connect_timeout=connect_timeout,
                                    read_timeout=read_timeout, retries=retries, transport=transport)
         self.name = name

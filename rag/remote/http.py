@@ -51,8 +51,8 @@ def one_line(text: str, limit: int = _BODY_CHARS) -> str:
 class ServerClient:
     """An httpx client bound to one server: headers, timeouts, retries and error messages."""
 
-    def __init__(self, base_url: str, *, api_key: str = "", connect_timeout: float = 5.0,
-                 read_timeout: float = 120.0, retries: int = 2, transport: Any = None) -> None:
+    def __init__(self, base_url: str, *, api_key: str, connect_timeout: float, read_timeout: float, retries: int,
+                 transport: Any = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.connect_timeout = connect_timeout
