@@ -24,6 +24,7 @@ from rag.prompt import build_messages
 from rag.quoting import visible_passages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
+from rag.timeexpr import TimeWindow
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -68,8 +69,9 @@ class Pipeline:
         started = time.perf_counter()
         search_text = question if not history else f"{history[-1][0]} {question}"
         query_vector = self.embedder.embed([search_text])[0]
+        window = self.retriever.time_window(search_text, as_of)
         passages = self.retriever.retrieve(search_text, top_k=top_k, mode=mode, query_vector=query_vector,
-                                           as_of=as_of)
+                                           as_of=as_of, prefer=window)
         retrieved_at = time.perf_counter()
         timings = {"retrieval": retrieved_at - started}
 
@@ -77,7 +79,7 @@ class Pipeline:
         if declined is not None:
             timings["first_token"] = timings["total"] = time.perf_counter() - started
             yield declined.text
-            yield self._abstention(question, declined.text, passages, timings, 0)
+            yield self._abstention(question, declined.text, passages, timings, 0, window)
             return
 
         special = special_tokens(self.generator)
@@ -103,15 +105,15 @@ class Pipeline:
         declined = after_generation(reply, question, evidence)
         if declined is not None:
             timings["total"] = time.perf_counter() - started
-            yield self._abstention(question, declined.text, passages, timings, len(pieces))
+            yield self._abstention(question, declined.text, passages, timings, len(pieces), window)
             return
         checked = check(reply, evidence, question)
         timings["total"] = time.perf_counter() - started
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
-                     False, timings, len(pieces), self.model_name)
+                     False, timings, len(pieces), self.model_name, window)
 
     def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
-                    tokens: int) -> Answer:
+                    tokens: int, window: TimeWindow | None) -> Answer:
         """An answer that declines: ``text`` alone, no citations, the retrieved passages kept."""
         return Answer(question, text, (AnswerSentence(text, (), True),), (), tuple(passages), True, timings,
-                      tokens, self.model_name)
+                      tokens, self.model_name, window)
