@@ -21,6 +21,7 @@ from rag.errors import QuestionError
 from rag.evidence import select_evidence
 from rag.generation import Generator, special_tokens
 from rag.prompt import build_messages
+from rag.question import analyse
 from rag.quoting import visible_passages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
@@ -69,21 +70,22 @@ class Pipeline:
         started = time.perf_counter()
         search_text = question if not history else f"{history[-1][0]} {question}"
         query_vector = self.embedder.embed([search_text])[0]
-        window = self.retriever.time_window(search_text, as_of)
+        # Analysed once: its words, names and window serve every step below.
+        asked = analyse(question, search_text, self.retriever.time_window(search_text, as_of))
         passages = self.retriever.retrieve(search_text, top_k=top_k, mode=mode, query_vector=query_vector,
-                                           as_of=as_of, prefer=window)
+                                           as_of=as_of, prefer=asked.window)
         retrieved_at = time.perf_counter()
         timings = {"retrieval": retrieved_at - started}
 
-        declined = before_generation(question, passages, self.retriever.unknown_words, self.min_evidence)
+        declined = before_generation(asked, passages, self.retriever.unknown_words, self.min_evidence)
         if declined is not None:
             timings["first_token"] = timings["total"] = time.perf_counter() - started
             yield declined.text
-            yield self._abstention(question, declined.text, passages, timings, 0, window)
+            yield self._abstention(question, declined.text, passages, timings, 0, asked.window)
             return
 
         special = special_tokens(self.generator)
-        evidence = select_evidence(search_text, query_vector, visible_passages(passages, special), self.embedder,
+        evidence = select_evidence(asked, query_vector, visible_passages(passages, special), self.embedder,
                                    self.context_chars)
         messages = build_messages(question, evidence, history, special)
         timings["prompt_ready"] = time.perf_counter() - started
@@ -102,15 +104,15 @@ class Pipeline:
                 close()
         timings.setdefault("first_token", time.perf_counter() - started)
         reply = "".join(pieces)
-        declined = after_generation(reply, question, evidence)
+        declined = after_generation(reply, asked, evidence)
         if declined is not None:
             timings["total"] = time.perf_counter() - started
-            yield self._abstention(question, declined.text, passages, timings, len(pieces), window)
+            yield self._abstention(question, declined.text, passages, timings, len(pieces), asked.window)
             return
-        checked = check(reply, evidence, question)
+        checked = check(reply, evidence, asked)
         timings["total"] = time.perf_counter() - started
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
-                     False, timings, len(pieces), self.model_name, window)
+                     False, timings, len(pieces), self.model_name, asked.window)
 
     def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
                     tokens: int, window: TimeWindow | None) -> Answer:
