@@ -20,11 +20,11 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from index.records import day_of  # noqa: E402
 from rag.asof import AsOfRule  # noqa: E402
 from rag.eval.benchmark import eval_index_dir, index_corpus  # noqa: E402
 from rag.eval.judge import contains_gold  # noqa: E402
@@ -61,7 +61,7 @@ def dated_questions(path: Path, years: list[int] | None) -> list:
 
 
 def has_window(q) -> bool:
-    return resolve_window(q.question, date.fromisoformat(q.asked_on[:10])) is not None
+    return resolve_window(q.question, day_of(q.asked_on)) is not None
 
 
 def write_split(path: Path, out: Path, years: list[int] | None) -> None:

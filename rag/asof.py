@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from index.records import Passage
+from index.records import Passage, day_of
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class AsOfRule:
         out = []
         for rank, (chunk_id, score) in enumerate(ranked):
             passage = passages.get(chunk_id)
-            published = _parse_day(passage.published) if passage else None
+            published = day_of(passage.published) if passage else None
             if published is None:
                 out.append((chunk_id, score, rank))
                 continue
@@ -40,10 +40,3 @@ class AsOfRule:
             out.append((chunk_id, score, rank))
         out.sort(key=lambda item: (-item[1], item[2]))
         return [(chunk_id, score) for chunk_id, score, _ in out]
-
-
-def _parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None

@@ -18,7 +18,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from index.base import DocumentStore
-from index.records import Passage
+from index.records import Passage, day_of
 from rag.embedding import Embedder
 from rag.asof import AsOfRule
 from rag.settings import RETRIEVERS
@@ -137,12 +137,10 @@ class Retriever:
 
 
 def _as_of_day(as_of: str | None) -> date | None:
-    if not as_of:
-        return None
-    try:
-        return date.fromisoformat(as_of[:10])
-    except ValueError:
-        raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}") from None
+    day = day_of(as_of)
+    if as_of and day is None:
+        raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}")
+    return day
 
 
 def _union(first: list[tuple[int, float]], second: list[tuple[int, float]]) -> list[tuple[int, float]]:
