@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from index import keywords  # noqa: E402
 from index.records import Document, Passage  # noqa: E402
 from rag.abstention import UNKNOWN_NAME, before_generation  # noqa: E402
+from rag.question import analyse  # noqa: E402
 from rag.chunking import Chunker  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 
@@ -64,7 +65,7 @@ def main() -> None:
                                                 (chunk_id,)).fetchone(), score=score)
                 for chunk_id, score in keywords.search(conn, question["question"], settings.top_k)
             ]
-            decline = before_generation(question["question"], passages, unknown_words, settings.min_evidence)
+            decline = before_generation(analyse(question["question"]), passages, unknown_words, settings.min_evidence)
             if decline is not None and decline.reason == UNKNOWN_NAME:
                 declined += 1
                 print(f"  {question['id']}: {decline.text}")

@@ -127,7 +127,8 @@ def _check_whole(store, doc_id: str, expected: dict[str, int], stats: ReaderStat
 def reader_main(argv: Sequence[str]) -> None:
     """A reader process: query ``--data`` until ``--stop`` exists; write stats to ``--out``."""
     from bench.crash import FeatureHashEmbedder, open_store
-    from rag.retrieval import Retriever
+    from rag.settings import Settings
+    from rag.wiring import make_retriever
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True)
@@ -140,7 +141,7 @@ def reader_main(argv: Sequence[str]) -> None:
     expected = json.loads(args.expected.read_text())
     embedder = FeatureHashEmbedder()
     store = open_store(args.data)
-    retriever = Retriever(store, embedder, mode="hybrid")
+    retriever = make_retriever(store, embedder, Settings().replace(retriever="hybrid"))
     print("ready", flush=True)
     stats = read_loop(store, embedder, retriever, expected, args.stop.exists, args.newest, args.seed)
     args.out.write_text(json.dumps(asdict(stats)))

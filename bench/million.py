@@ -135,14 +135,15 @@ def by_dates(stores: dict, questions, vectors, embedder) -> None:
     """Hybrid p50 and p95 as the dates are handled: asked today (side_by_side's way: a quiz's
     "this week" then names an empty window, searched beside the archive), as of each question's
     own date (as `newsrag eval` asks), and with time windows off."""
-    from rag.retrieval import Retriever
+    from rag.settings import Settings
+    from rag.wiring import make_retriever
 
     print(f"\nhybrid retrieval by date handling, load {load()}")
     print(f"{'store':>14}{'asked today':>22}{'as of its date':>22}{'windows off':>22}")
     for name, store in stores.items():
         cells = []
         for windows, dated in ((True, False), (True, True), (False, False)):
-            r = Retriever(store, embedder, top_k=5, time_windows=windows)
+            r = make_retriever(store, embedder, Settings().replace(top_k=5, time_windows=windows))
             ts = []
             for q, v in zip(questions, vectors):
                 t = time.perf_counter()

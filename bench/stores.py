@@ -133,10 +133,11 @@ def side_by_side(stores: dict, questions, vectors, embedder, candidates: int) ->
     """Each question's hybrid, dense and keyword retrieval on every store in turn: p50, p95,
     text_recall@5, and how often the top-5 lists equal the first store's."""
     from rag.eval.judge import contains_gold
-    from rag.retrieval import Retriever
-    from rag.settings import RETRIEVERS
+    from rag.settings import RETRIEVERS, Settings
+    from rag.wiring import make_retriever
 
-    retrievers = {name: Retriever(s, embedder, top_k=5, candidates=candidates) for name, s in stores.items()}
+    settings = Settings().replace(top_k=5, candidates=candidates)
+    retrievers = {name: make_retriever(s, embedder, settings) for name, s in stores.items()}
     for r in retrievers.values():  # warm: FAISS loads its file, PostgreSQL its pages
         for q, v in zip(questions[:5], vectors[:5]):
             for mode in RETRIEVERS:
@@ -181,16 +182,16 @@ def memory(specs: dict, questions_path: Path, vectors: np.ndarray, model: str) -
 def rss_child(args) -> None:
     """Open a store, run every retrieval, print the memory this process holds."""
     from rag.eval.questions import load_questions
-    from rag.retrieval import Retriever
     from rag.settings import RETRIEVERS, load_settings
-    from rag.wiring import open_store
+    from rag.wiring import make_retriever, open_store
 
     before, _ = rss_mb()
     t = time.perf_counter()
-    store = open_store(load_settings({}, **json.loads(args.spec)), NameOnly(args.model))
+    settings = load_settings({}, **json.loads(args.spec))
+    store = open_store(settings, NameOnly(args.model))
     questions = [q for q in load_questions(args.questions) if q.has_answer][: args.limit]
     vectors = np.load(args.vectors)
-    retriever = Retriever(store, NameOnly(args.model), top_k=5)
+    retriever = make_retriever(store, NameOnly(args.model), settings.replace(top_k=5))
     retriever.retrieve(questions[0].question, query_vector=vectors[0])
     first = time.perf_counter() - t
     for q, v in zip(questions, vectors):

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import rag.citations  # noqa: E402
 import rag.evidence  # noqa: E402
 import rag.text  # noqa: E402
+from rag.question import analyse  # noqa: E402
 from rag.eval.benchmark import eval_index_dir, index_corpus  # noqa: E402
 from rag.eval.judge import contains_gold  # noqa: E402
 from rag.eval.questions import load_questions  # noqa: E402
@@ -128,7 +129,8 @@ def main() -> None:
         hits = whole = chars = bad = 0
         with_gold = 0
         for q, vector, passages in retrieved:
-            evidence = rag.evidence.select_evidence(q.question, vector, passages, app.embedder,
+            # Analysed after `use`, so its words are stemmed by the variant measured.
+            evidence = rag.evidence.select_evidence(analyse(q.question), vector, passages, app.embedder,
                                                     settings.context_chars)
             for p in passages:
                 bad += sum(p.text[s:e] != p.text[s:e].strip() or e <= s for s, e in timed(p.text))

@@ -20,18 +20,18 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from index.records import day_of  # noqa: E402
 from rag.asof import AsOfRule  # noqa: E402
 from rag.eval.benchmark import eval_index_dir, index_corpus  # noqa: E402
 from rag.eval.judge import contains_gold  # noqa: E402
 from rag.eval.questions import load_questions  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from rag.timeexpr import resolve_window  # noqa: E402
-from rag.wiring import build  # noqa: E402
+from rag.wiring import as_of_rule, build  # noqa: E402
 
 GRACE = (-1, 0, 3, 7, 14, 30)
 WEIGHTS = (0.5, 0.75, 1.0, 1.25, 1.5)
@@ -61,7 +61,7 @@ def dated_questions(path: Path, years: list[int] | None) -> list:
 
 
 def has_window(q) -> bool:
-    return resolve_window(q.question, date.fromisoformat(q.asked_on[:10])) is not None
+    return resolve_window(q.question, day_of(q.asked_on)) is not None
 
 
 def write_split(path: Path, out: Path, years: list[int] | None) -> None:
@@ -106,7 +106,7 @@ def main() -> None:
     groups = {"with a time expression": timed, "without": plain, "all": questions}
     global settings_weight
     settings_weight = settings.time_window_weight
-    configured = AsOfRule(settings.as_of_grace_days, settings.as_of_half_days)
+    configured = as_of_rule(settings)
     variants = [("no dates", False, None), ("old curve (7d, 60d)", False, AsOfRule(7, 60.0)),
                 (f"as-of rule ({configured.grace_days}d, {configured.half_days:g}d)", False, configured),
                 (f"as-of rule + window (w {settings_weight:g})", True, configured)]

@@ -14,16 +14,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from index import columns
 from index.base import INTERNAL_META
-from index.records import Chunk, Document, DocumentInfo, Passage, PreparedDocument
+from index.records import Chunk, DocumentInfo, Passage, PreparedDocument
 
-_DOCUMENT_INFO = ("SELECT d.id, d.title, d.source, d.url, d.published, "
-                  "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id), length(d.text), d.content_hash, "
-                  "d.added_at, d.author, d.site FROM documents d ORDER BY d.added_at, d.id")
-_PASSAGE = ('SELECT c.id, c.doc_id, d.title, c.text, c.start, c."end", d.url, d.published, d.source '
+_DOCUMENT_INFO = f"SELECT {columns.select(columns.INFO_SQL)} FROM documents d ORDER BY d.added_at, d.id"
+_PASSAGE = (f"SELECT {columns.select(columns.PASSAGE_SQL)} "
             "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {among}")
-_DOCUMENT = ("SELECT id, title, text, source, url, published, content_hash, added_at, author, site "
-             "FROM documents WHERE {among}")
+_DOCUMENT = f"SELECT {', '.join(columns.DOCUMENT_COLUMNS)} FROM documents WHERE {{among}}"
+_CHUNK_FIELDS = ("doc_id", "seq", "start", "end", "text", "text_hash", "embedding")
 _CHUNKS = ('SELECT doc_id, seq, start, "end", text, text_hash, embedding FROM chunks '
            "WHERE {among} ORDER BY doc_id, seq")
 
@@ -67,7 +66,7 @@ class DocumentReads:
         return self._one("SELECT text FROM documents WHERE id = ?", (doc_id,))
 
     def documents(self) -> list[DocumentInfo]:
-        return [DocumentInfo(*row) for row in self._read(_DOCUMENT_INFO).fetchall()]
+        return [columns.info_from(row) for row in self._read(_DOCUMENT_INFO).fetchall()]
 
     def counts(self) -> tuple[int, int]:
         docs, chunks = self._read("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)").fetchone()
@@ -77,7 +76,8 @@ class DocumentReads:
         if not chunk_ids:
             return {}
         among, params = self._among("c.id", [int(i) for i in chunk_ids])
-        return {row[0]: Passage(*row) for row in self._read(_PASSAGE.format(among=among), params).fetchall()}
+        found = (columns.passage_from(row) for row in self._read(_PASSAGE.format(among=among), params).fetchall())
+        return {passage.chunk_id: passage for passage in found}
 
     def embeddings_by_text_hash(self, doc_id: str) -> dict[str, np.ndarray]:
         """A document's stored embeddings by chunk-text hash, so an edit re-embeds only what changed."""
@@ -86,7 +86,10 @@ class DocumentReads:
 
     def sample_chunk(self) -> tuple[str, np.ndarray] | None:
         row = self._read("SELECT text, embedding FROM chunks ORDER BY id LIMIT 1").fetchone()
-        return None if row is None else (row[0], self._vector(row[1]))
+        if row is None:
+            return None
+        text, embedding = row
+        return text, self._vector(embedding)
 
     def read_prepared(self, doc_ids: Sequence[str]) -> list[PreparedDocument]:
         """The stored documents with their chunks and embeddings, as `write` takes them (unknown ids
@@ -95,20 +98,24 @@ class DocumentReads:
         if not doc_ids:
             return []
         among, params = self._among("id", doc_ids)
-        docs = {row[0]: row for row in self._read(_DOCUMENT.format(among=among), params).fetchall()}
+        docs = {}
+        for row in self._read(_DOCUMENT.format(among=among), params).fetchall():
+            document, content_hash, added_at = columns.document_from(row)
+            docs[document.id] = (document, content_hash, added_at)
         among, params = self._among("doc_id", doc_ids)
         chunks: dict[str, list] = {}
         for row in self._read(_CHUNKS.format(among=among), params):
-            chunks.setdefault(row[0], []).append(row)
+            chunk = dict(zip(_CHUNK_FIELDS, row))
+            chunks.setdefault(chunk["doc_id"], []).append(chunk)
         out = []
         for doc_id in doc_ids:
-            row = docs.get(doc_id)
-            if row is None:
+            if doc_id not in docs:
                 continue
+            document, content_hash, added_at = docs[doc_id]
             rows = chunks.get(doc_id, [])
-            vectors = (np.vstack([self._vector(c[6]) for c in rows]) if rows
+            vectors = (np.vstack([self._vector(c["embedding"]) for c in rows]) if rows
                        else np.zeros((0, 0), dtype=np.float32))
-            out.append(PreparedDocument(
-                Document(*row[:6], author=row[8], site=row[9]), row[6], tuple(Chunk(*c[:5]) for c in rows),
-                vectors, tuple(c[5] for c in rows), added_at=row[7]))
+            parts = tuple(Chunk(c["doc_id"], c["seq"], c["start"], c["end"], c["text"]) for c in rows)
+            out.append(PreparedDocument(document, content_hash, parts, vectors,
+                                        tuple(c["text_hash"] for c in rows), added_at=added_at))
         return out

@@ -1,13 +1,24 @@
 """Typed records the store reads and writes: documents, chunks, passages.
 
-Plain frozen dataclasses with no behaviour. Below ``rag/`` so the store can use them without
-importing the pipeline; the answer side (citations, answers) is in ``rag.records``.
+Plain frozen dataclasses with no behaviour, and `day_of`, the one reading of their ISO date
+strings. Below ``rag/`` so the store can use them without importing the pipeline; the answer side
+(citations, answers) is in ``rag.records``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
+
+
+def day_of(text: str | None) -> date | None:
+    """The day an ISO date or date-time string names ("2024-03-05", "2024-03-05T09:00:00+00:00"),
+    or None for no string or one that names no day."""
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from index import keywords, schema, sync
+from index import columns, keywords, schema, sync
 from index.document_reads import DocumentReads
 from index.errors import StoreError
 from index.base import CheckReport, DateWindow
@@ -184,12 +184,7 @@ class Store(DocumentReads):
                 if len(prepared.chunks) != len(prepared.embeddings):
                     raise StoreError(f"{doc.id}: {len(prepared.chunks)} chunks but {len(prepared.embeddings)} embeddings")
                 conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
-                conn.execute(
-                    "INSERT INTO documents(id, title, source, url, published, text, content_hash, added_at, "
-                    "author, site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc.id, doc.title, doc.source, doc.url, doc.published, doc.text, prepared.content_hash,
-                     prepared.added_at or now, doc.author, doc.site),
-                )
+                conn.execute(columns.insert_document("?"), columns.document_values(prepared, now))
                 vectors = np.ascontiguousarray(prepared.embeddings, dtype=np.float32)
                 conn.executemany(
                     'INSERT INTO chunks(doc_id, seq, start, "end", text, text_hash, embedding) VALUES (?, ?, ?, ?, ?, ?, ?)',

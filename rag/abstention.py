@@ -33,7 +33,8 @@ from index.records import Passage
 from rag.evidence import Evidence
 from rag.headings import is_heading
 from rag.markers import without_markers
-from rag.names import CALENDAR, forms, names, occurs_in, tokens
+from rag.names import CALENDAR, forms, occurs_in, tokens
+from rag.question import Question
 from rag.text import content_words, overlap
 
 NOT_COVERED = "The corpus does not cover this question."
@@ -78,7 +79,7 @@ class Decline:
     text: str
 
 
-def before_generation(question: str, passages: Sequence[Passage], unknown_words: UnknownWords,
+def before_generation(question: Question, passages: Sequence[Passage], unknown_words: UnknownWords,
                       min_evidence: float) -> Decline | None:
     """Decline before the model is asked, or None to go on."""
     unknown = unknown_names(question, passages, unknown_words)
@@ -92,7 +93,7 @@ def before_generation(question: str, passages: Sequence[Passage], unknown_words:
     return None
 
 
-def after_generation(reply: str, question: str, evidence: Sequence[Evidence]) -> Decline | None:
+def after_generation(reply: str, question: Question, evidence: Sequence[Evidence]) -> Decline | None:
     """Decline once the model has replied (``reply`` as generated, markers and all), or None."""
     text = without_markers(reply)
     if model_declined(text):
@@ -110,20 +111,20 @@ def model_declined(text: str) -> bool:
     return bool(_DECLINED.search(text))
 
 
-def restates(answer: str, question: str) -> bool:
+def restates(answer: str, question: Question) -> bool:
     """True when ``answer`` to a wh-question uses only the question's own content words.
 
     "Which state is legalizing jaywalking?" answered "The state that is legalizing jaywalking is."
     or "Which country bans seafood from Japan?" answered "Japan" gives the asker nothing.
     """
-    if not _ASKS_FOR.search(question) or _YES_NO.search(question):
+    if not _ASKS_FOR.search(question.text) or _YES_NO.search(question.text):
         return False
     words = content_words(answer)
-    asked = set(content_words(question))
+    asked = set(question.words)
     return bool(words) and all(w in asked for w in words)
 
 
-def repeats_heading(answer: str, question: str, evidence: Sequence[Evidence]) -> bool:
+def repeats_heading(answer: str, question: Question, evidence: Sequence[Evidence]) -> bool:
     """True when ``answer`` adds nothing to the question but the words of one heading.
 
     Only headings that end in a colon count: they announce the text under them. A title line
@@ -133,7 +134,7 @@ def repeats_heading(answer: str, question: str, evidence: Sequence[Evidence]) ->
     named Jeff Saturday ... as his interim replacement"); that reply was declined on rtqa-dev.
     """
     words = content_words(answer)
-    asked = set(content_words(question))
+    asked = set(question.words)
     new = {w for w in words if w not in asked}
     if not new:
         return False
@@ -144,9 +145,9 @@ def repeats_heading(answer: str, question: str, evidence: Sequence[Evidence]) ->
     return not any(new <= seen for line, seen in lines if not is_heading(line))
 
 
-def unknown_names(question: str, passages: Sequence[Passage], unknown_words: UnknownWords) -> list[str]:
+def unknown_names(question: Question, passages: Sequence[Passage], unknown_words: UnknownWords) -> list[str]:
     """The question's names that neither the corpus nor the evidence accounts for, in order."""
-    found = names(question)
+    found = question.names
     if not found:
         return []
     wanted = [f for name in found for part in [name, *_words_of(name)] for f in forms(part)]
@@ -178,12 +179,12 @@ def unknown_names(question: str, passages: Sequence[Passage], unknown_words: Unk
     return unknown
 
 
-def _otherwise_covered(question: str, unknown: list[str], anchors: list[str],
+def _otherwise_covered(question: Question, unknown: list[str], anchors: list[str],
                        passages: Sequence[Passage], pools: list[list[str]]) -> bool:
     """Whether one passage holds more of the question's known names than there are unknown ones,
     and COVERED of its other words: then the unknown name is a detail, not the subject."""
     left_out = set(tokens(" ".join(unknown)))
-    others = [w for w in content_words(question) if w not in left_out]
+    others = [w for w in question.words if w not in left_out]
     for passage, pool in zip(passages, pools):
         held = sum(_holds(pool, anchor) for anchor in anchors)
         if held > len(unknown) and overlap(others, f"{passage.title}\n{passage.text}") >= COVERED:

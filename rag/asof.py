@@ -13,20 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from index.records import Passage
+from index.records import Passage, day_of
 
 
 @dataclass(frozen=True)
 class AsOfRule:
-    grace_days: int = 7
-    half_days: float = 0.0
+    """``as_of_grace_days`` and ``as_of_half_days`` of `Settings`, which holds their defaults."""
+
+    grace_days: int
+    half_days: float
 
     def apply(self, ranked: list[tuple[int, float]], passages: dict[int, Passage],
               day: date) -> list[tuple[int, float]]:
         out = []
         for rank, (chunk_id, score) in enumerate(ranked):
             passage = passages.get(chunk_id)
-            published = _parse_day(passage.published) if passage else None
+            published = day_of(passage.published) if passage else None
             if published is None:
                 out.append((chunk_id, score, rank))
                 continue
@@ -38,10 +40,3 @@ class AsOfRule:
             out.append((chunk_id, score, rank))
         out.sort(key=lambda item: (-item[1], item[2]))
         return [(chunk_id, score) for chunk_id, score, _ in out]
-
-
-def _parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None

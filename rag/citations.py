@@ -22,6 +22,7 @@ from typing import Collection, Sequence
 
 from rag.evidence import Evidence
 from rag.markers import MARKER, marker_numbers, with_markers
+from rag.question import Question
 from rag.records import AnswerSentence, Citation
 from rag.text import content_words, overlap, sentence_spans
 
@@ -51,7 +52,7 @@ def _with_title(text_pool: set[str], evidence: Evidence) -> set[str]:
     return text_pool | set(content_words(evidence.passage.title))
 
 
-def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> CheckedAnswer:
+def check(raw: str, evidence: Sequence[Evidence], question: Question | None = None) -> CheckedAnswer:
     by_number = {ev.number: ev for ev in evidence}
     parts = _split(raw)
     if not evidence:  # nothing to cite: every sentence is unsupported
@@ -60,7 +61,7 @@ def check(raw: str, evidence: Sequence[Evidence], question: str = "") -> Checked
     if not parts:
         parts = [_fallback(evidence)]
 
-    asked = set(content_words(question))
+    asked = set(question.words) if question is not None else set()
     text_pools = {ev.number: _text_pool(ev) for ev in evidence}
     pools = (text_pools, {ev.number: _with_title(text_pools[ev.number], ev) for ev in evidence})
     numbering: dict[int, int] = {}  # evidence number -> citation number

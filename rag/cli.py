@@ -21,7 +21,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -228,20 +228,13 @@ def cmd_list(run: Invocation, as_json: bool) -> int:
 def cmd_ask(run: Invocation, question: str, as_json: bool, as_of: str | None, top_k: int | None,
             retriever: str | None) -> int:
     from rag.records import Answer
-    from rag.render_text import answer_json, sources_text
+    from rag.render_text import answer_json, sources_text, window_text
 
     from rag.pipeline import checked_question
 
     settings = run.settings(top_k=top_k, retriever=retriever)
     checked_question(question, settings.max_question_chars)  # before loading anything
     app = open_app(settings)
-    if settings.time_windows and settings.time_window_weight > 0 and not as_json:
-        from rag.timeexpr import resolve_window
-
-        window = resolve_window(question, date.fromisoformat(as_of) if as_of else date.today())
-        if window is not None:
-            print(f"(preferring articles published {window.start} to {window.end - timedelta(days=1)}, "
-                  f"for \u201c{window.phrase}\u201d)", file=sys.stderr)
     answer = None
     streamed = []
     for item in app.pipeline.stream(question, as_of=as_of):
@@ -255,6 +248,8 @@ def cmd_ask(run: Invocation, question: str, as_json: bool, as_of: str | None, to
         print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
         return 0
     print()
+    if answer.window is not None:
+        print(window_text(answer.window), file=sys.stderr)
     if _normalised(answer.text) != _normalised("".join(streamed)):
         print(f"\nChecked answer: {answer.text}")
     print(sources_text(answer))

@@ -17,7 +17,8 @@ import numpy as np
 from index.records import Passage
 from rag.embedding import Embedder
 from rag.headings import join_headings
-from rag.text import content_words, overlap, sentence_spans
+from rag.question import Question
+from rag.text import overlap, sentence_spans
 
 # Weight of lexical overlap next to cosine similarity: names and numbers in a question are
 # strong evidence that embeddings of a small model blur.
@@ -42,12 +43,12 @@ class Evidence:
         return self.passage.text[self.start : self.end]
 
 
-def select_evidence(question: str, query_vector: np.ndarray, passages: Sequence[Passage],
+def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequence[Passage],
                     embedder: Embedder, budget_chars: int) -> list[Evidence]:
     """The best sentence window of each passage, strongest first, within ``budget_chars``."""
     if not passages:
         return []
-    q_words = content_words(question)
+    q_words = question.search_words  # a follow-up's evidence is scored against both questions
     # A heading line is scored, shown and cited together with the sentence under it (rag.headings).
     spans = [join_headings(p.text, sentence_spans(p.text)) or [(0, len(p.text))] for p in passages]
     texts = [p.text[s:e] for p, ss in zip(passages, spans) for s, e in ss]

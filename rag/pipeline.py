@@ -21,9 +21,11 @@ from rag.errors import QuestionError
 from rag.evidence import select_evidence
 from rag.generation import Generator
 from rag.prompt import build_messages
+from rag.question import analyse
 from rag.quoting import visible_passages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
+from rag.timeexpr import TimeWindow
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -41,8 +43,7 @@ def checked_question(question: str, max_chars: int) -> str:
 
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
-                 min_evidence: float, context_chars: int,
-                 max_question_chars: int = 1000) -> None:
+                 min_evidence: float, context_chars: int, max_question_chars: int) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.generator = generator
@@ -68,20 +69,22 @@ class Pipeline:
         started = time.perf_counter()
         search_text = question if not history else f"{history[-1][0]} {question}"
         query_vector = self.embedder.embed([search_text])[0]
+        # Analysed once: its words, names and window serve every step below.
+        asked = analyse(question, search_text, self.retriever.time_window(search_text, as_of))
         passages = self.retriever.retrieve(search_text, top_k=top_k, mode=mode, query_vector=query_vector,
-                                           as_of=as_of)
+                                           as_of=as_of, prefer=asked.window)
         retrieved_at = time.perf_counter()
         timings = {"retrieval": retrieved_at - started}
 
-        declined = before_generation(question, passages, self.retriever.unknown_words, self.min_evidence)
+        declined = before_generation(asked, passages, self.retriever.unknown_words, self.min_evidence)
         if declined is not None:
             timings["first_token"] = timings["total"] = time.perf_counter() - started
             yield declined.text
-            yield self._abstention(question, declined.text, passages, timings, 0)
+            yield self._abstention(question, declined.text, passages, timings, 0, asked.window)
             return
 
         special = self.generator.special_tokens()
-        evidence = select_evidence(search_text, query_vector, visible_passages(passages, special), self.embedder,
+        evidence = select_evidence(asked, query_vector, visible_passages(passages, special), self.embedder,
                                    self.context_chars)
         messages = build_messages(question, evidence, history, special)
         timings["prompt_ready"] = time.perf_counter() - started
@@ -100,18 +103,18 @@ class Pipeline:
                 close()
         timings.setdefault("first_token", time.perf_counter() - started)
         reply = "".join(pieces)
-        declined = after_generation(reply, question, evidence)
+        declined = after_generation(reply, asked, evidence)
         if declined is not None:
             timings["total"] = time.perf_counter() - started
-            yield self._abstention(question, declined.text, passages, timings, len(pieces))
+            yield self._abstention(question, declined.text, passages, timings, len(pieces), asked.window)
             return
-        checked = check(reply, evidence, question)
+        checked = check(reply, evidence, asked)
         timings["total"] = time.perf_counter() - started
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
-                     False, timings, len(pieces), self.generator.name)
+                     False, timings, len(pieces), self.generator.name, asked.window)
 
     def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
-                    tokens: int) -> Answer:
+                    tokens: int, window: TimeWindow | None) -> Answer:
         """An answer that declines: ``text`` alone, no citations, the retrieved passages kept."""
         return Answer(question, text, (AnswerSentence(text, (), True),), (), tuple(passages), True, timings,
-                      tokens, self.generator.name)
+                      tokens, self.generator.name, window)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.records import Passage
+from rag.timeexpr import TimeWindow
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class Answer:
     """The result of asking one question.
 
     ``abstained`` is True when newsrag said the corpus does not cover the question.
-    ``timings`` holds seconds for ``retrieval``, ``first_token`` and ``total``.
+    ``timings`` holds seconds for ``retrieval``, ``first_token`` and ``total``. ``window`` is the
+    publication window retrieval preferred (the question's "this week"), None when it preferred none.
     """
 
     question: str
@@ -56,3 +58,4 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     tokens: int = 0
     model: str = ""
+    window: TimeWindow | None = None

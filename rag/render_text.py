@@ -6,9 +6,11 @@ the news-QA scorer (answer, abstained, citations, retrieved, latency_s).
 from __future__ import annotations
 
 import textwrap
+from datetime import timedelta
 
 from index.records import Passage
 from rag.records import Answer
+from rag.timeexpr import TimeWindow
 
 
 def passage_json(p: Passage) -> dict:
@@ -33,7 +35,21 @@ def answer_json(a: Answer) -> dict:
         "latency_s": round(a.timings.get("total", 0.0), 4),
         "tokens": a.tokens,
         "model": a.model,
+        "window": window_json(a.window),
     }
+
+
+def window_json(window: TimeWindow | None) -> dict | None:
+    """The window retrieval preferred, its last day inclusive (``TimeWindow.end`` is the day after)."""
+    if window is None:
+        return None
+    return {"first_day": window.start.isoformat(), "last_day": (window.end - timedelta(days=1)).isoformat(),
+            "phrase": window.phrase}
+
+
+def window_text(window: TimeWindow) -> str:
+    return (f"(preferring articles published {window.start} to {window.end - timedelta(days=1)}, "
+            f"for \u201c{window.phrase}\u201d)")
 
 
 def sources_text(a: Answer, width: int = 100) -> str:

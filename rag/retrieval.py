@@ -13,26 +13,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 
 from index.base import DocumentStore
-from index.records import Passage
+from index.records import Passage, day_of
 from rag.embedding import Embedder
 from rag.asof import AsOfRule
 from rag.settings import RETRIEVERS
 from rag.timeexpr import TimeWindow, resolve_window
 
-# How much a question's own time expression counts against relevance over the whole archive
-# (docs/time.md; the figures in docs/decisions.md): chosen on rtqa-dev's 2022 questions.
-WINDOW_WEIGHT = 1.0
-
 
 class Retriever:
-    def __init__(self, store: DocumentStore, embedder: Embedder, *, mode: str = "hybrid", top_k: int = 5,
-                 candidates: int = 30, rrf_k: int = 60, time_windows: bool = True,
-                 window_weight: float = WINDOW_WEIGHT, as_of: AsOfRule = AsOfRule()) -> None:
+    """Searches ``store``; every knob comes from `Settings` (rag.wiring), whose defaults are the
+    only ones: ``window_weight`` is ``time_window_weight``, ``as_of`` the as-of rule's two values."""
+
+    def __init__(self, store: DocumentStore, embedder: Embedder, *, mode: str, top_k: int, candidates: int,
+                 rrf_k: int, time_windows: bool, window_weight: float, as_of: AsOfRule) -> None:
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever mode {mode!r} is not one of {RETRIEVERS}")
         self.store = store
@@ -47,7 +45,8 @@ class Retriever:
 
     def retrieve(self, query: str, top_k: int | None = None, mode: str | None = None,
                  query_vector: np.ndarray | None = None, as_of: str | None = None,
-                 window: TimeWindow | None = None) -> list[Passage]:
+                 window: TimeWindow | None = None,
+                 prefer: TimeWindow | None | Literal["auto"] = "auto") -> list[Passage]:
         """The best ``top_k`` passages for ``query``, best first.
 
         ``window`` limits the search to articles published in it, inside both searches, so the
@@ -55,8 +54,9 @@ class Retriever:
         only when the window holds fewer than k matches). Without one, a time expression in
         the query ("this week", "in March 2024"), resolved against ``as_of`` (an ISO date; today
         when None), makes its window a preference rather than a filter: quiz and chat questions
-        say "this week" of events whose best reports are older background articles. ``as_of``
-        applies `AsOfRule` to the archive-wide ranking.
+        say "this week" of events whose best reports are older background articles: ``prefer``
+        is that window as `time_window` chose it ("auto": choose it here). ``as_of`` applies
+        `AsOfRule` to the archive-wide ranking.
         """
         k = top_k or self.top_k
         mode = mode or self.mode
@@ -64,8 +64,8 @@ class Retriever:
             raise ValueError(f"retriever mode {mode!r} is not one of {RETRIEVERS}")
         day = _as_of_day(as_of)
         hard = window is not None
-        if window is None and self.time_windows and self.window_weight > 0:
-            window = resolve_window(query, day or date.today())
+        if window is None:
+            window = self.time_window(query, as_of) if prefer == "auto" else prefer
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
         pool = max(self.candidates, k)
@@ -104,6 +104,14 @@ class Retriever:
                                keyword_rank=keyword_rank.get(chunk_id)))
         return out
 
+    def time_window(self, query: str, as_of: str | None = None) -> TimeWindow | None:
+        """The window of publication dates `retrieve` prefers for ``query``: the one its time
+        expression names, resolved against ``as_of`` (today when None); None when it names none, or
+        when time windows are off (``time_windows``, or a ``window_weight`` of 0)."""
+        if not self.time_windows or self.window_weight <= 0:
+            return None
+        return resolve_window(query, _as_of_day(as_of) or date.today())
+
     def _outside(self, query: str, vector: np.ndarray, mode: str, pool: int, have: set[int],
                  inside: list[tuple[int, float]]) -> list[tuple[int, float]]:
         dense = self.store.dense_search(vector, pool) if mode != "keyword" else []
@@ -129,12 +137,10 @@ class Retriever:
 
 
 def _as_of_day(as_of: str | None) -> date | None:
-    if not as_of:
-        return None
-    try:
-        return date.fromisoformat(as_of[:10])
-    except ValueError:
-        raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}") from None
+    day = day_of(as_of)
+    if as_of and day is None:
+        raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}")
+    return day
 
 
 def _union(first: list[tuple[int, float]], second: list[tuple[int, float]]) -> list[tuple[int, float]]:

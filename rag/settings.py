@@ -38,77 +38,100 @@ def shipped_corpus_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "corpus"
 
 
+def setting(default: Any, doc: str, *, shown: str | None = None, secret: bool = False) -> Any:
+    """A field of `Settings`: its default, and the line docs/settings.md shows for it
+    (scripts/settings_table.py writes the table); ``shown`` replaces a default computed at start-up."""
+    return field(default=default, repr=not secret, metadata={"doc": doc, "shown": shown})
+
+
 @dataclass(frozen=True)
 class Settings:
     # where things live
-    data_dir: Path = Path()
-    cache_dir: Path = Path()
-    corpus_dir: Path = Path()
-    index_corpus_on_first_run: bool = True
-    # "" keeps the store in data_dir (SQLite + FAISS); "postgresql://user@host/db" puts it in
-    # PostgreSQL with pgvector (newsrag[postgres])
-    store: str = ""
+    data_dir: Path = setting(Path(), "where `newsrag.db` (SQLite) and `vectors.faiss` live (`--data-dir`)",
+                             shown="user data dir")
+    cache_dir: Path = setting(Path(), "where the assembled model file is kept", shown="user cache dir")
+    corpus_dir: Path = setting(Path(), "the folder indexed on a data directory's first run",
+                               shown="`corpus/` beside the package")
+    index_corpus_on_first_run: bool = setting(True, "index `corpus_dir` when a data directory is first used")
+    store: str = setting("", "`postgresql://user@host:5432/db` keeps documents, chunks, embeddings and feeds in "
+                         "PostgreSQL with pgvector instead of SQLite + FAISS in `data_dir` (`--store`; "
+                         "`scripts/install.sh --postgres`); see [scaling.md](scaling.md)")
     # chunking and embedding
-    chunk_size: int = 800
-    chunk_overlap: int = 120
-    embed_model: str = "all-MiniLM-L6-v2"
-    embed_batch_size: int = 64
+    chunk_size: int = setting(800, "characters per chunk")
+    chunk_overlap: int = setting(120, "characters shared by neighbouring chunks")
+    embed_model: str = setting("all-MiniLM-L6-v2", "the sentence-transformers embedding model; with `embed_url`, "
+                               "the model that server must serve")
+    embed_batch_size: int = setting(64, "texts embedded in one batch")
     # retrieval
-    retriever: str = "hybrid"
-    top_k: int = 5
-    candidates: int = 30
-    rrf_k: int = 60
-    min_evidence: float = 0.25
-    time_windows: bool = True  # "this week", "in March 2024": prefer articles published then
-    # How strongly: the window's ranking counts this many times the archive's (docs/time.md, "Questions
-    # about time"); 1.5 or more is a filter, 0 ignores time expressions.
-    time_window_weight: float = 1.0
-    # With an as-of date and no time expression in the question: drop articles published more than
-    # as_of_grace_days after it (-1 keeps them), and divide older ones' scores by 1 + age/as_of_half_days
-    # (0: no age preference). Chosen on rtqa-dev's 2022 questions (docs/decisions.md, "The as-of rule").
-    as_of_grace_days: int = 7
-    as_of_half_days: float = 0.0
-    ann_threshold: int = 200_000
+    retriever: str = setting("hybrid", "`hybrid` (FAISS + BM25, reciprocal rank fusion), `dense` or `keyword`")
+    top_k: int = setting(5, "passages used for an answer")
+    candidates: int = setting(30, "candidates each retriever contributes to the fusion")
+    rrf_k: int = setting(60, "the k of reciprocal rank fusion: a passage scores 1 / (k + rank) in each list")
+    min_evidence: float = setting(0.25, "below this cosine similarity for the best passage, answer \"not "
+                                  "covered\" without asking the model")
+    time_windows: bool = setting(True, "prefer the articles published in the window a question's time "
+                                 "expression (\"this week\", \"in March 2024\") names")
+    # Chosen on rtqa-dev's 2022 questions (docs/decisions.md).
+    time_window_weight: float = setting(1.0, "how much the window's ranking counts against the whole archive's "
+                                        "(0 ignores time expressions; 1.5 or more filters by the window); "
+                                        "see [time.md](time.md)")
+    # Chosen on rtqa-dev's 2022 questions (docs/decisions.md, "The as-of rule").
+    as_of_grace_days: int = setting(7, "with an as-of date and no time expression: drop articles published more "
+                                    "than this many days after it (-1 keeps them); "
+                                    "[the as-of rule](time.md#the-as-of-rule)")
+    as_of_half_days: float = setting(0.0, "with an as-of date and no time expression: divide older articles' "
+                                     "scores by 1 + age/this (0: no age preference)")
+    ann_threshold: int = setting(200_000, "vectors past which the SQLite store's FAISS index is approximate (IVF) "
+                                 "rather than exact")
     # generation
-    model: str = "qwen2.5-1.5b"
-    n_ctx: int = 4096
-    n_threads: int = 0
-    max_tokens: int = 192
-    temperature: float = 0.0
-    flash_attn: bool = True
-    context_chars: int = 1300
+    model: str = setting("qwen2.5-1.5b", "the language model: `qwen2.5-1.5b`, `smollm2-135m`, a GGUF file, or "
+                         "`openai:http://HOST:PORT/v1` for a model server ([Models](usage.md#models), "
+                         "[servers.md](servers.md))")
+    n_ctx: int = setting(4096, "the model's context window, in tokens")
+    n_threads: int = setting(0, "threads llama.cpp uses (0: every core)")
+    max_tokens: int = setting(192, "the longest answer, in tokens")
+    temperature: float = setting(0.0, "sampling temperature (0: greedy, so a prompt always gets the same answer)")
+    flash_attn: bool = setting(True, "llama.cpp's flash attention: answers about 6% sooner on 2 cores; `false` "
+                               "for a model or build that rejects it")
+    context_chars: int = setting(1300, "characters of evidence sentences in the prompt")
     # model servers (model = "openai:http://host:8080/v1", embed_url = "http://host:8081/v1")
-    model_name: str = ""  # sent as "model"; empty: the first one the server lists
-    api_key: str = field(default="", repr=False)
-    connect_timeout: float = 5.0
-    read_timeout: float = 120.0  # longest silence between two pieces of a reply
-    server_retries: int = 2  # connection failures retried before the first byte of a reply
-    embed_url: str = ""
+    model_name: str = setting("", "the model asked for from a model server ([servers.md](servers.md)); empty: "
+                              "the first one it lists")
+    api_key: str = setting("", "a bearer key for servers that need one (never shown in messages)", secret=True)
+    connect_timeout: float = setting(5.0, "seconds allowed to connect to a model or embeddings server")
+    read_timeout: float = setting(120.0, "the longest silence, in seconds, allowed within a server's reply")
+    server_retries: int = setting(2, "retries of a refused or dropped connection before the reply's first "
+                                  "byte (0 to 5)")
+    embed_url: str = setting("", "`http://HOST:PORT/v1`: embeddings from an OpenAI-compatible `/embeddings` "
+                             "server instead of in process; `embed_model` names the model it must serve")
     # limits
-    max_file_mb: float = 50.0
-    max_text_chars: int = 2_000_000  # text taken from one file (or JSONL line): a long book
-    max_question_chars: int = 1000
-    # a document's id, title and URL, and a feed's title: bounded so that one hostile row cannot
-    # fill the store, the Documents tab or a PostgreSQL btree entry (at most 2,704 bytes)
-    max_id_chars: int = 256
-    max_title_chars: int = 1000
-    max_url_chars: int = 2048
+    max_file_mb: float = setting(50.0, "files larger than this many MB are refused")
+    max_text_chars: int = setting(2_000_000, "text taken from one file or JSONL line (a long book); a file past "
+                                  "it is refused (PDF pages stop being read once it is passed)")
+    max_question_chars: int = setting(1000, "longer questions are refused (CLI exit 2, a message in the chat)")
+    # A document's id, title and URL, and a feed's title: bounded so that one hostile row cannot
+    # fill the store, the Documents tab or a PostgreSQL btree entry (at most 2,704 bytes).
+    max_id_chars: int = setting(256, "the longest document id")
+    max_title_chars: int = setting(1000, "the longest document or feed title")
+    max_url_chars: int = setting(2048, "the longest document or feed URL")
     # the web: article pages and feeds
-    allow_private_urls: bool = False  # let URLs reach loopback/private addresses (tests, intranets)
-    fetch_timeout: float = 10.0  # seconds to connect, and between bytes of a response
-    fetch_max_mb: float = 10.0  # one page or feed, after decompression
-    fetch_max_redirects: int = 5
-    fetch_per_host_rps: float = 2.0  # requests a second to one host, at most
-    feed_interval: str = "60m"  # how often a feed is synced unless `feed add --every` says
-    feed_sync_in_chat: bool = True  # `newsrag chat` syncs due feeds in the background
-    feed_max_entries: int = 200  # entries taken from one feed per sync, newest first
-    feed_max_fetches: int = 100  # article pages fetched in one sync pass, over all feeds
+    allow_private_urls: bool = setting(False, "let URLs reach loopback and private addresses (tests, intranets)")
+    fetch_timeout: float = setting(10.0, "seconds to connect, and between bytes of a response, for every page "
+                                   "and feed fetched")
+    fetch_max_mb: float = setting(10.0, "the largest page or feed, in MB after decompression")
+    fetch_max_redirects: int = setting(5, "redirects followed for one fetch")
+    fetch_per_host_rps: float = setting(2.0, "requests a second to one host, at most")
+    feed_interval: str = setting("60m", "how often a feed is synced unless `feed add --every` says")
+    feed_sync_in_chat: bool = setting(True, "`newsrag chat` syncs due feeds in the background")
+    feed_max_entries: int = setting(200, "entries taken from one feed per sync, newest first")
+    feed_max_fetches: int = setting(100, "article pages fetched in one sync pass, over all feeds")
     # chat app
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: str = ""
-    allow_public_host: bool = False  # listen beyond this machine without a login
-    upload_max_mb: float = 20.0
+    host: str = setting("127.0.0.1", "the address the chat app listens on")
+    port: int = setting(7860, "the chat app's port")
+    auth: str = setting("", "`user:password` (both parts non-empty) to ask for a login in the chat app")
+    allow_public_host: bool = setting(False, "serve a non-loopback `host` without `auth` "
+                                      "(`newsrag chat --allow-public-host`)")
+    upload_max_mb: float = setting(20.0, "the largest file uploaded in the chat app, in MB")
 
     @property
     def db_path(self) -> Path:

@@ -7,6 +7,7 @@ support checks. No NLP model.
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from index.stopwords import CONTENT
 
@@ -60,7 +61,7 @@ def stem(word: str) -> str:
     return word
 
 
-def overlap(words: list[str], other: str | set[str]) -> float:
+def overlap(words: Sequence[str], other: str | set[str]) -> float:
     """Share of ``words`` found in ``other`` (0 when ``words`` is empty)."""
     if not words:
         return 0.0

@@ -68,10 +68,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                         max_chars=settings.max_text_chars)
-    retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
-                          candidates=settings.candidates, rrf_k=settings.rrf_k, time_windows=settings.time_windows,
-                          window_weight=settings.time_window_weight,
-                          as_of=AsOfRule(settings.as_of_grace_days, settings.as_of_half_days))
+    retriever = make_retriever(store, embedder, settings)
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
                         max_question_chars=settings.max_question_chars)
@@ -97,11 +94,16 @@ def make_embedder(settings: Settings) -> Embedder:
     """The embedding model the settings name, loaded on its first use: sentence-transformers in
     process, or an embeddings server when ``embed_url`` is set."""
     if settings.embed_url:
-        return OpenAIEmbedder(checked_url(settings.embed_url, "embed_url"), settings.embed_model,
-                              api_key=settings.api_key, connect_timeout=settings.connect_timeout,
-                              read_timeout=settings.read_timeout, retries=settings.server_retries,
-                              batch_size=settings.embed_batch_size)
+        return server_embedder(checked_url(settings.embed_url, "embed_url"), settings)
     return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)
+
+
+def server_embedder(url: str, settings: Settings, **extra) -> OpenAIEmbedder:
+    """An embeddings server at ``url`` with the settings' model name, key, timeouts and retries
+    (``extra``: the parts that are not settings, such as an httpx ``transport``)."""
+    return OpenAIEmbedder(url, settings.embed_model, api_key=settings.api_key,
+                          connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                          retries=settings.server_retries, batch_size=settings.embed_batch_size, **extra)
 
 
 def open_store(settings: Settings, embedder: Embedder) -> DocumentStore:
@@ -133,12 +135,29 @@ def make_generator(settings: Settings) -> Generator:
     server's URL (``openai:http://...``), or a GGUF run in process."""
     url = server_url(settings.model)
     if url is not None:
-        from rag.remote.generator import OpenAIGenerator
-
-        return OpenAIGenerator(url, model_name=settings.model_name, api_key=settings.api_key,
-                               max_tokens=settings.max_tokens, temperature=settings.temperature,
-                               connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
-                               retries=settings.server_retries)
+        return server_generator(url, settings)
     return LlamaGenerator(settings.model, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                           max_tokens=settings.max_tokens, temperature=settings.temperature,
                           flash_attn=settings.flash_attn, cache_dir=settings.cache_dir)
+
+
+def server_generator(url: str, settings: Settings, **extra) -> Generator:
+    """A model server at ``url`` with the settings' model name, key, limits, timeouts and retries
+    (``extra``: the parts that are not settings, such as ``seed`` or an httpx ``transport``)."""
+    from rag.remote.generator import OpenAIGenerator
+
+    return OpenAIGenerator(url, model_name=settings.model_name, api_key=settings.api_key,
+                           max_tokens=settings.max_tokens, temperature=settings.temperature,
+                           connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                           retries=settings.server_retries, **extra)
+
+
+def make_retriever(store: DocumentStore, embedder: Embedder, settings: Settings) -> Retriever:
+    """The retriever over ``store`` the settings describe."""
+    return Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
+                     candidates=settings.candidates, rrf_k=settings.rrf_k, time_windows=settings.time_windows,
+                     window_weight=settings.time_window_weight, as_of=as_of_rule(settings))
+
+
+def as_of_rule(settings: Settings) -> AsOfRule:
+    return AsOfRule(settings.as_of_grace_days, settings.as_of_half_days)

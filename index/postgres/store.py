@@ -16,7 +16,7 @@ import contextlib
 import re
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,7 +29,8 @@ from index import keywords
 from index import words as index_words
 from index.keywords import query_words
 from index.postgres import schema
-from index.records import PreparedDocument
+from index import columns
+from index.records import PreparedDocument, day_of
 
 # Candidates the HNSW scan keeps (pgvector's default is 40): measured by bench/stores.py, 100
 # gives recall@10 near 0.99 against exact search on rtqa-dev at a fraction of a millisecond more.
@@ -295,17 +296,11 @@ class PostgresStore(DocumentReads):
                              "FROM unnest(%s::text[]) x ORDER BY 1 OFFSET 0) s", (ids,))
                 conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))
                 with conn.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO documents (id, title, source, url, published, text, content_hash, added_at, "
-                        "author, site) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        [(p.document.id, p.document.title, p.document.source, p.document.url,
-                          p.document.published, p.document.text, p.content_hash, p.added_at or now,
-                          p.document.author, p.document.site)
-                         for p in batch])
+                    cur.executemany(columns.insert_document("%s"), [columns.document_values(p, now) for p in batch])
                     with cur.copy(f"COPY chunks ({', '.join(_CHUNK_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)") as copy:
                         copy.set_types(["text", "int4", "int4", "int4", "text", "text", "vector", "date"])
                         for p in batch:
-                            day = _day(p.document.published)
+                            day = day_of(p.document.published)
                             vectors = np.ascontiguousarray(p.embeddings, dtype=np.float32)
                             for i, (c, h) in enumerate(zip(p.chunks, p.text_hashes)):
                                 copy.write_row((p.document.id, c.seq, c.start, c.end, c.text, h, vectors[i], day))
@@ -339,10 +334,3 @@ def _array(value: Any) -> np.ndarray:
     """A vector column's value (pgvector's `Vector`) as a float32 array."""
     raw = value.to_numpy() if hasattr(value, "to_numpy") else value
     return np.asarray(raw, dtype=np.float32)
-
-
-def _day(published: str | None) -> date | None:
-    try:
-        return date.fromisoformat(published[:10]) if published else None
-    except ValueError:
-        return None

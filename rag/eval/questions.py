@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
+from index.records import day_of
 from rag.errors import InputError
 from rag.eval.judge import norm
 
@@ -90,10 +90,8 @@ def question_from(obj: Any) -> Question:
     if asked_on is not None:
         if not isinstance(asked_on, str):
             raise ValueError("'asked_on' must be a date string like 2023-05-18 or null")
-        try:
-            date.fromisoformat(asked_on[:10])
-        except ValueError:
-            raise ValueError(f"'asked_on' {asked_on!r} is not a date like 2023-05-18") from None
+        if day_of(asked_on) is None:
+            raise ValueError(f"'asked_on' {asked_on!r} is not a date like 2023-05-18")
     return Question(raw_id.strip(), question.strip(), answers, distractors, doc_ids, asked_on)
 
 

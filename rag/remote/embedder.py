@@ -26,8 +26,8 @@ MIN_AGREEMENT = 0.99  # cosine between a stored vector and the server's for the 
 class OpenAIEmbedder:
     """Embeddings from a server; thread-safe; checked against the store on first use."""
 
-    def __init__(self, base_url: str, name: str, *, api_key: str = "", connect_timeout: float = 5.0,
-                 read_timeout: float = 120.0, retries: int = 2, batch_size: int = 64,
+    def __init__(self, base_url: str, name: str, *, api_key: str, connect_timeout: float, read_timeout: float,
+                 retries: int, batch_size: int,
                  transport: Any = None) -> None:
         self.server = ServerClient(base_url, api_key=api_key, connect_timeout=connect_timeout,
                                    read_timeout=read_timeout, retries=retries, transport=transport)

@@ -20,13 +20,15 @@ from rag.errors import ModelError
 from rag.remote.http import PREFIX, ServerClient
 from rag.remote.template_tokens import FAMILY_TOKENS, tokens_in_props
 
+SEED = 42  # sent with every request, so a server that samples answers the same prompt alike
+
 
 class OpenAIGenerator:
     """Chat completions over HTTP; thread-safe, and cheap to build (nothing is contacted yet)."""
 
-    def __init__(self, base_url: str, *, model_name: str = "", api_key: str = "", max_tokens: int = 192,
-                 temperature: float = 0.0, seed: int = 42, connect_timeout: float = 5.0,
-                 read_timeout: float = 120.0, retries: int = 2, transport: Any = None) -> None:
+    def __init__(self, base_url: str, *, model_name: str, api_key: str, max_tokens: int, temperature: float,
+                 connect_timeout: float, read_timeout: float, retries: int, seed: int = SEED,
+                 transport: Any = None) -> None:
         self.server = ServerClient(base_url, api_key=api_key, connect_timeout=connect_timeout,
                                    read_timeout=read_timeout, retries=retries, transport=transport)
         self.model_name = model_name

@@ -12,14 +12,13 @@ Not here: what is asked (``rag.remote.generator``, ``rag.remote.embedder``).
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import urlsplit
 
 from rag.errors import ConfigError, ModelError
+from rag.retry import attempts
 
 PREFIX = "openai:"
-BACKOFF_S = (0.5, 1.0, 2.0)  # waits between attempts; the retry count is a setting
 _BODY_CHARS = 200  # of an error body, in a message
 
 T = TypeVar("T")
@@ -51,8 +50,8 @@ def one_line(text: str, limit: int = _BODY_CHARS) -> str:
 class ServerClient:
     """An httpx client bound to one server: headers, timeouts, retries and error messages."""
 
-    def __init__(self, base_url: str, *, api_key: str = "", connect_timeout: float = 5.0,
-                 read_timeout: float = 120.0, retries: int = 2, transport: Any = None) -> None:
+    def __init__(self, base_url: str, *, api_key: str, connect_timeout: float, read_timeout: float, retries: int,
+                 transport: Any = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.connect_timeout = connect_timeout
@@ -93,7 +92,7 @@ class ServerClient:
         """
         import httpx
 
-        for attempt in range(self.retries + 1):
+        for attempt in attempts(self.retries):
             received = finished = False
             try:
                 with self.client.stream("POST", path, json=body) as response:
@@ -127,7 +126,6 @@ class ServerClient:
                                      f"({one_line(_reason(exc))})") from None
                 if attempt == self.retries:
                     raise self._unreachable(exc, path) from None
-            time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
         raise AssertionError("unreachable")
 
     def url(self, path: str = "") -> str:
@@ -138,7 +136,7 @@ class ServerClient:
     def _with_retries(self, call: Callable[[], T], path: str) -> T:
         import httpx
 
-        for attempt in range(self.retries + 1):
+        for attempt in attempts(self.retries):
             try:
                 return call()
             except httpx.TimeoutException as exc:
@@ -146,7 +144,6 @@ class ServerClient:
             except httpx.TransportError as exc:
                 if attempt == self.retries:
                     raise self._unreachable(exc, path) from None
-            time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
         raise AssertionError("unreachable")
 
     def _checked_json(self, response: Any, path: str) -> Any:

@@ -40,6 +40,7 @@ from rag.web.errors import FetchError
 from rag.web.robots import RobotsCache
 
 __all__ = ["FetchError", "FetchPolicy", "Fetcher", "Response", "check_address", "user_agent"]
+from rag.retry import backoff_s
 
 RETRY_STATUSES = (429, 503)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -157,7 +158,7 @@ class Fetcher:
             if response.status not in RETRY_STATUSES or attempt == self.policy.retries:
                 return response
             wait = _retry_after(response.headers.get("retry-after"))
-            wait = 0.5 * 2 ** attempt if wait is None else wait
+            wait = backoff_s(attempt) if wait is None else wait
             if wait > budget:
                 raise FetchError(original, f"HTTP {response.status}; the server asks to retry after "
                                            f"{wait:.0f}s, beyond the {self.policy.retry_budget:.0f}s allowed",

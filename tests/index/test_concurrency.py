@@ -21,7 +21,8 @@ import pytest
 from bench.concurrency import read_loop
 from bench.crash import FeatureHashEmbedder, make_corpus, open_store, run_driver, verify
 from index.vectors import VectorIndex
-from rag.retrieval import Retriever
+from builders import defaults
+from rag.wiring import make_retriever
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -49,7 +50,7 @@ def test_readers_see_whole_documents_and_new_ones_without_restart(tmp_path):
     # Two threads share one Store, as the chat app's request threads do.
     embedder = FeatureHashEmbedder()
     shared = open_store(data)
-    retriever = Retriever(shared, embedder, mode="hybrid")
+    retriever = make_retriever(shared, embedder, defaults(retriever="hybrid"))
     results = []
     threads = [threading.Thread(target=lambda i=i: results.append(
         read_loop(shared, embedder, retriever, expected, stop.exists, newest_token, seed=10 + i))) for i in range(2)]

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import pytest
 
+import builders
 from builders import EMB, prepared
 from fakes import HashEmbedder
 from index.records import PreparedDocument
@@ -26,7 +27,6 @@ from rag.chunking import Chunker
 from index.errors import StoreError
 from rag.ingest import Ingestor
 from index.records import Document
-from rag.retrieval import Retriever
 from rag.settings import load_settings
 from rag.wiring import open_store
 
@@ -263,7 +263,7 @@ def test_hybrid_dense_and_keyword_retrieval_and_as_of_dates(backend):
         batch.append(PreparedDocument(Document(doc_id, "T", p.document.text, published=day), p.content_hash,
                                       p.chunks, embedder.embed([c.text for c in p.chunks]), p.text_hashes))
     store.write(batch)
-    retriever = Retriever(store, embedder, top_k=3, candidates=10)
+    retriever = builders.retriever(store, embedder, top_k=3, candidates=10)
     for mode in ("hybrid", "dense", "keyword"):
         found = retriever.retrieve("harbour budget ferry terminal", mode=mode)
         assert {p.doc_id for p in found[:2]} == {"old", "new"}, mode

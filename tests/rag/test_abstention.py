@@ -5,6 +5,7 @@ from rag.abstention import (HEADING_ONLY, MODEL_DECLINED, NO_ANSWER, NO_PASSAGES
                             model_declined, repeats_heading, restates, unknown_names)
 from rag.evidence import Evidence
 from rag.names import tokens
+from rag.question import analyse
 from index.records import Passage
 
 FED = ("The Federal Reserve raised its benchmark rate by a quarter point on Wednesday, and U.S. "
@@ -38,12 +39,13 @@ def test_demonyms_and_short_forms_are_names_the_corpus_has():
     for question in ("What did American banks do after the rate rise?", "How much did the Fed raise rates?",
                      "What did Powell say about British inflation?", "Is inflation easing in the EU?",
                      "What did the Americans' banks do?"):
-        assert unknown_names(question, [passage(FED)], lookup) == [], question
+        assert unknown_names(analyse(question), [passage(FED)], lookup) == [], question
 
 
 def test_a_name_no_chunk_has_declines_with_the_name():
     lookup = corpus_lookup(FED)
-    decline = before_generation("Who was elected mayor of Quillfield on Wednesday?", [passage(FED)], lookup, 0.25)
+    asked = analyse("Who was elected mayor of Quillfield on Wednesday?")
+    decline = before_generation(asked, [passage(FED)], lookup, 0.25)
     assert decline.reason == UNKNOWN_NAME
     assert decline.text == NOT_COVERED + " No article mentions Quillfield."
 
@@ -52,66 +54,70 @@ def test_words_the_corpus_has_but_never_together_decline_as_one_name():
     other = "Zephyr, the eagle mascot, flew. A prize for debut fiction went to a novel about goats."
     lookup = corpus_lookup(FED, other)
     question = "Which novel won the Zephyr Prize for debut fiction?"
-    assert unknown_names(question, [passage("Zephyr, the eagle mascot, flew.")], lookup) == ["Zephyr Prize"]
+    assert unknown_names(analyse(question), [passage("Zephyr, the eagle mascot, flew.")], lookup) == ["Zephyr Prize"]
     # in one retrieved passage, the words account for the name even if not side by side
-    assert unknown_names(question, [passage(other)], lookup) == []
+    assert unknown_names(analyse(question), [passage(other)], lookup) == []
 
 
 def test_an_unknown_detail_of_a_well_covered_question_does_not_decline():
     lookup = corpus_lookup(FED)
     # "Halvorsen" is nowhere, but Powell, the Federal Reserve and the rest of the question are in one passage
     question = "What did Powell tell Halvorsen about the Federal Reserve's benchmark rate?"
-    assert unknown_names(question, [passage(FED)], lookup) == []
+    assert unknown_names(analyse(question), [passage(FED)], lookup) == []
     # ... but not when the unknown name is what the question is about
-    assert unknown_names("What did Halvorsen raise by a quarter point?", [passage(FED)], lookup) == ["Halvorsen"]
+    halvorsen = analyse("What did Halvorsen raise by a quarter point?")
+    assert unknown_names(halvorsen, [passage(FED)], lookup) == ["Halvorsen"]
     # ... and a month is no evidence of what the question is about
     question = "Did Halvorsen raise the rate by a quarter point on Wednesday, as Powell said?"
-    assert unknown_names(question, [passage(FED)], lookup) == ["Halvorsen"]
+    assert unknown_names(analyse(question), [passage(FED)], lookup) == ["Halvorsen"]
 
 
 def test_no_passages_and_weak_evidence_decline():
     lookup = corpus_lookup(FED)
-    assert before_generation("What rose?", [], lookup, 0.25).reason == NO_PASSAGES
-    weak = before_generation("What rose?", [passage(FED, score=0.1)], lookup, 0.25)
+    assert before_generation(analyse("What rose?"), [], lookup, 0.25).reason == NO_PASSAGES
+    weak = before_generation(analyse("What rose?"), [passage(FED, score=0.1)], lookup, 0.25)
     assert (weak.reason, weak.text) == (WEAK_EVIDENCE, NOT_COVERED)
-    assert before_generation("What rose?", [passage(FED)], lookup, 0.25) is None
+    assert before_generation(analyse("What rose?"), [passage(FED)], lookup, 0.25) is None
 
 
 @pytest.mark.parametrize("reply", ["The corpus does not cover this question.", "The passages do not mention the price.",
                                    "The UK did not cover this question."])
 def test_a_reply_that_declines_is_shown_as_written(reply):
     assert model_declined(reply)
-    assert after_generation(reply + " [1]", "What rose?", []) == after_generation(reply, "What rose?", [])
-    assert after_generation(reply, "What rose?", []).reason == MODEL_DECLINED
+    rose = analyse("What rose?")
+    assert after_generation(reply + " [1]", rose, []) == after_generation(reply, rose, [])
+    assert after_generation(reply, rose, []).reason == MODEL_DECLINED
     assert not model_declined("Huawei is pooling R&D.")
 
 
 def test_an_answer_that_only_restates_a_wh_question():
     assert restates("The state that announced it is legalizing jaywalking is.",
-                    "Which state announced it is legalizing jaywalking?")
-    assert restates("Japan", "Which country is banning all seafood from Japan?")
-    assert not restates("California is legalizing jaywalking.", "Which state announced it is legalizing jaywalking?")
-    assert not restates("218 seats.", "How many seats were needed?")
-    assert after_generation("Japan [1].", "Which country bans seafood from Japan?", []).text == NO_ANSWER
+                    analyse("Which state announced it is legalizing jaywalking?"))
+    assert restates("Japan", analyse("Which country is banning all seafood from Japan?"))
+    assert not restates("California is legalizing jaywalking.",
+                        analyse("Which state announced it is legalizing jaywalking?"))
+    assert not restates("218 seats.", analyse("How many seats were needed?"))
+    assert after_generation("Japan [1].", analyse("Which country bans seafood from Japan?"), []).text == NO_ANSWER
 
 
 def test_yes_no_questions_and_empty_answers_are_not_restatements():
-    assert not restates("Yes, Biden vetoed the bill.", "Did Biden veto the bill?")
-    assert not restates("Biden vetoed the bill.", "Did Biden veto the bill?")
-    assert not restates("", "Which state?")
-    assert not restates("Tencent", "Tencent?")  # not a wh-question
+    assert not restates("Yes, Biden vetoed the bill.", analyse("Did Biden veto the bill?"))
+    assert not restates("Biden vetoed the bill.", analyse("Did Biden veto the bill?"))
+    assert not restates("", analyse("Which state?"))
+    assert not restates("Tencent", analyse("Tencent?"))  # not a wh-question
 
 
 def test_a_reply_that_only_repeats_a_heading_is_no_answer():
     evidence = [Evidence(1, passage(RISKS, "Ports"), 0, len(RISKS), 1.0)]
     question = "What is the main concern at the ports?"
-    assert repeats_heading("Congestion at Inland Terminals.", question, evidence)
-    decline = after_generation("Congestion at Inland Terminals [1].", question, evidence)
+    assert repeats_heading("Congestion at Inland Terminals.", analyse(question), evidence)
+    decline = after_generation("Congestion at Inland Terminals [1].", analyse(question), evidence)
     assert (decline.reason, decline.text) == (REPEATED_HEADING, HEADING_ONLY)
     # the text under the heading is an answer
-    assert after_generation("Barge slots at river terminals are booked three weeks ahead [1].", question,
+    assert after_generation("Barge slots at river terminals are booked three weeks ahead [1].", analyse(question),
                             evidence) is None
-    assert after_generation("Congestion: barge slots are booked three weeks ahead [1].", question, evidence) is None
+    assert after_generation("Congestion: barge slots are booked three weeks ahead [1].", analyse(question),
+                            evidence) is None
 
 
 def test_a_heading_the_running_text_also_states_may_be_the_answer():
@@ -122,14 +128,15 @@ def test_a_heading_the_running_text_also_states_may_be_the_answer():
     evidence = [Evidence(1, passage(named, "Coach"), 0, len(named), 1.0),
                 Evidence(2, passage(interview, "Coach"), 0, len(interview), 0.9)]
     question = "Which former captain did the club name as interim coach?"
-    assert after_generation("Dana Whitfield [1].", question, evidence) is None
-    assert repeats_heading("Dana Whitfield.", question, evidence[1:])  # the heading alone: declined
+    assert after_generation("Dana Whitfield [1].", analyse(question), evidence) is None
+    assert repeats_heading("Dana Whitfield.", analyse(question), evidence[1:])  # the heading alone: declined
 
 
 def test_a_title_line_without_a_colon_may_be_the_answer():
     text = "Best tacos on the East Side\nLos Laureles\nA family kitchen serving tacos since 1998.\n"
     evidence = [Evidence(1, passage(text, "Tacos"), 0, len(text), 1.0)]
-    assert after_generation("Los Laureles [1].", "Which kitchen has served tacos since 1998?", evidence) is None
+    tacos = analyse("Which kitchen has served tacos since 1998?")
+    assert after_generation("Los Laureles [1].", tacos, evidence) is None
     assert RESTATED != REPEATED_HEADING
 
 

@@ -3,6 +3,7 @@ import pytest
 from index.records import Passage
 from rag.citations import check, support
 from rag.evidence import Evidence
+from rag.question import analyse
 
 
 def ev(number: int, text: str, title: str = "A story") -> Evidence:
@@ -66,7 +67,7 @@ def test_a_marker_moves_to_the_passage_holding_the_answer_not_the_question():
     # Passage 1 shares most of the sentence's words, all of them taken from the question.
     answer = "Cassidy Hutchinson was a former special assistant to chief of staff Mark Meadows [1]."
     assert support(answer, HEARING[0]) >= 0.5
-    out = check(answer, HEARING, QUESTION)
+    out = check(answer, HEARING, analyse(QUESTION))
     assert [c.passage.doc_id for c in out.citations] == ["doc2"]
     assert out.sentences[0].supported
 
@@ -79,7 +80,7 @@ def test_without_the_question_the_whole_sentence_is_judged_as_before():
 def test_a_paraphrased_answer_falls_back_to_the_whole_sentence():
     # "assisted" and "testimony" occur in no passage: the answer's own words support nothing,
     # so the sentence as a whole is judged and the model's marker stands.
-    out = check("Cassidy Hutchinson assisted the chief of staff, per her testimony [1].", HEARING, QUESTION)
+    out = check("Cassidy Hutchinson assisted the chief of staff, per her testimony [1].", HEARING, analyse(QUESTION))
     assert [c.passage.doc_id for c in out.citations] == ["doc1"]
     assert out.sentences[0].supported
 
@@ -91,7 +92,7 @@ def test_a_marker_moves_to_the_passage_that_holds_the_whole_answer():
     ]
     question = "Which fellow author did J. K. Rowling get in a Twitter row with?"
     assert support("Joanne Harris", shown[0]) == 0.5  # enough to support, but only half the name
-    out = check("Joanne Harris [1].", shown, question)
+    out = check("Joanne Harris [1].", shown, analyse(question))
     assert [c.passage.doc_id for c in out.citations] == ["doc2"]
 
 
@@ -104,12 +105,12 @@ def test_a_marker_moves_to_the_passage_that_holds_the_whole_answer():
 def test_passage_text_counts_before_titles(second, cited):
     shown = [ev(1, "Archetypes episodes will be released weekly.", title="Meghan Markle, Serena Williams on ambition"),
              ev(2, second)]
-    out = check("Serena Williams [1].", shown, "Who was the first guest on the podcast?")
+    out = check("Serena Williams [1].", shown, analyse("Who was the first guest on the podcast?"))
     assert [c.passage.doc_id for c in out.citations] == [cited]
     assert out.sentences[0].supported
 
 
 def test_markers_that_support_equally_well_all_stay():
     shown = [ev(1, "Joanne Harris chairs the Society of Authors."), ev(2, "Joanne Harris replied on Twitter.")]
-    out = check("Joanne Harris [1][2].", shown, "Who replied?")
+    out = check("Joanne Harris [1][2].", shown, analyse("Who replied?"))
     assert [c.passage.doc_id for c in out.citations] == ["doc1", "doc2"]

@@ -145,6 +145,21 @@ def test_ask_says_which_window_a_time_question_searched(env, capsys):
     assert code == 0 and "preferring articles published 2025-04-26 to 2025-05-04, for “this week”" in err
 
 
+def test_ask_json_includes_the_window_the_answer_used(env, capsys):
+    code, out, _ = run(capsys, "ask", "Which firms pooled chip R&D this week?", "--as-of", "2025-05-02", "--json")
+    assert code == 0
+    assert json.loads(out)["window"] == {"first_day": "2025-04-26", "last_day": "2025-05-04", "phrase": "this week"}
+    code, out, _ = run(capsys, "ask", "Which firms are pooling chip R&D?", "--json")
+    assert json.loads(out)["window"] is None
+
+
+def test_ask_prints_the_window_from_the_answer_not_resolving_it_again(env, capsys, monkeypatch):
+    # With time windows off the retriever prefers no window, and the CLI says none.
+    monkeypatch.setenv("NEWSRAG_TIME_WINDOWS", "false")
+    code, _, err = run(capsys, "ask", "Which firms pooled chip R&D this week?", "--as-of", "2025-05-02")
+    assert code == 0 and "preferring" not in err
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
 def test_ask_with_an_empty_question_is_a_one_line_error(env, capsys, question):
     """Issue 12, finding 8: exit 2 and one line on stderr, not a traceback."""

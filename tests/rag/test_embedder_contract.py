@@ -19,7 +19,7 @@ from servers import EmbeddingServer
 
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.errors import ModelError
-from rag.remote.embedder import OpenAIEmbedder
+from builders import server_embedder
 
 TEXTS = ["Huawei and Baidu pool chip research.", "Floods hit the coast of Peru.", "Rates rose in March."]
 
@@ -47,7 +47,7 @@ def backend(request):
     else:
         model = request.getfixturevalue("minilm") if request.param == "minilm-server" else HashEmbedder(dim=32)
         with EmbeddingServer(model) as url:
-            yield Backend(lambda: OpenAIEmbedder(url, model.name, retries=0), model.name, True)
+            yield Backend(lambda: server_embedder(url, embed_model=model.name, server_retries=0), model.name, True)
 
 
 def test_names_its_model(backend: Backend) -> None:

@@ -14,7 +14,7 @@ from fakes import ScriptedGenerator
 
 from rag.generation import Generator, LlamaGenerator
 from rag.model_files import SMOLLM2, resolve_model
-from rag.remote.generator import OpenAIGenerator
+from builders import server_generator
 
 HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
 LONG = [{"role": "user", "content": "Count from one to fifty, in words."}]
@@ -41,7 +41,7 @@ def backend(request) -> Backend:
     # llama-cpp-python's server publishes no template, so it names the family table only (its
     # <|im_start|> is neutralised by shape, in rag.quoting).
     url = request.getfixturevalue("smollm2_server")
-    return Backend(OpenAIGenerator(url, max_tokens=16), f"openai:{url}", True, frozenset({"<start_of_turn>", "[INST]"}))
+    return Backend(server_generator(url, max_tokens=16), f"openai:{url}", True, frozenset({"<start_of_turn>", "[INST]"}))
 
 
 def test_streams_non_empty_text_for_a_simple_message(backend: Backend) -> None:

@@ -135,3 +135,42 @@ def test_evidence_is_chosen_from_the_text_before_a_template_token(make_app, tmp_
     prompt = app.pipeline.generator.seen[-1][-1]["content"]
     assert "600 engineers" in prompt and "PWNED" not in prompt and "im_start" not in prompt, prompt
     assert answer.citations and answer.citations[0].passage.doc_id == "lab", answer.text
+
+
+def test_the_answer_says_which_window_it_used(make_app, corpus):
+    app = make_app("Huawei, Alibaba Cloud, Baidu and Tencent are pooling R&D [1].")
+    app.ingestor.add([corpus])
+    answer = app.pipeline.ask("Which firms pooled chip R&D this week?", as_of="2025-05-02")
+    assert (str(answer.window.start), str(answer.window.end), answer.window.phrase) == \
+        ("2025-04-26", "2025-05-05", "this week")
+    assert app.pipeline.ask("Which firms are pooling chip R&D?").window is None
+    off = make_app("Huawei [1].", time_windows=False)
+    off.ingestor.add([corpus])
+    assert off.pipeline.ask("Which firms pooled chip R&D this week?", as_of="2025-05-02").window is None
+
+
+def test_a_question_is_split_into_words_and_names_once(make_app, corpus, monkeypatch):
+    import rag.abstention
+    import rag.citations
+    import rag.evidence
+    import rag.question
+    from rag.names import names
+    from rag.text import content_words
+
+    question = "Which firms are pooling chip R&D?"
+    calls = {"words": 0, "names": 0}
+
+    def counted(kind, real):
+        def wrapper(text, *args):
+            calls[kind] += text == question
+            return real(text, *args)
+        return wrapper
+
+    for module in (rag.abstention, rag.citations, rag.evidence, rag.question):
+        monkeypatch.setattr(module, "content_words", counted("words", content_words), raising=False)
+        monkeypatch.setattr(module, "names", counted("names", names), raising=False)
+    app = make_app("Huawei, Alibaba Cloud, Baidu and Tencent are pooling R&D [1].")
+    app.ingestor.add([corpus])
+    answer = app.pipeline.ask(question)
+    assert not answer.abstained and answer.citations
+    assert calls == {"words": 1, "names": 1}

@@ -12,7 +12,7 @@ import pytest
 from servers import free_port
 
 from rag.errors import ConfigError, ModelError
-from rag.remote.generator import OpenAIGenerator
+from builders import server_generator
 from rag import serving
 from rag.serving import plan_server, wait_ready
 
@@ -103,7 +103,7 @@ def test_served_model_with_an_api_key_refuses_requests_without_it(smollm2_path: 
         assert httpx.post(plan.url + "/chat/completions", json=ask, headers=wrong, timeout=60).status_code == 401
         assert httpx.post(plan.url + "/chat/completions", json=ask, headers=plan.headers(),
                           timeout=60).status_code == 200
-        assert "".join(OpenAIGenerator(plan.url, max_tokens=8, api_key=SECRET).stream(ask["messages"])).strip()
+        assert "".join(server_generator(plan.url, max_tokens=8, api_key=SECRET).stream(ask["messages"])).strip()
     finally:
         serving.stop_server(process)
 
@@ -121,7 +121,7 @@ def test_serve_model_serves_answers_and_stops_its_server_on_sigterm(tmp_path) ->
     try:
         plan = plan_server(Path("unused.gguf"), port=port, engine="python")
         wait_ready(plan, command, timeout_s=120)
-        assert "".join(OpenAIGenerator(plan.url, max_tokens=8).stream([{"role": "user", "content": "Hi"}])).strip()
+        assert "".join(server_generator(plan.url, max_tokens=8).stream([{"role": "user", "content": "Hi"}])).strip()
         # The command says so once its own readiness check passes, which can come after ours.
         said = f"served by python with 1 slot(s) on {plan.url}"
         deadline = time.monotonic() + 30
@@ -166,7 +166,7 @@ def test_llama_server_decodes_two_conversations_at_once(smollm2_path: Path) -> N
     process = serving.start_server(plan)
     try:
         wait_ready(plan, process)
-        gen = OpenAIGenerator(plan.url, max_tokens=48)
+        gen = server_generator(plan.url, max_tokens=48)
         ask = [{"role": "user", "content": "Count from 1 to 300, separated by commas."}]
         alone = "".join(gen.stream(ask))
         spans: list[tuple[float, float, str]] = []

@@ -5,7 +5,7 @@ import pytest
 from fakes import HashEmbedder, ScriptedGenerator
 
 from rag.errors import ModelError
-from rag.remote.generator import OpenAIGenerator
+from builders import server_generator
 from rag.wiring import build
 from servers import free_port
 
@@ -19,6 +19,6 @@ def test_warm_up_embeds_once_and_loads_the_model(settings) -> None:
 
 def test_warm_up_with_a_server_that_is_down_says_so(settings) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    app = build(settings, embedder=HashEmbedder(), generator=OpenAIGenerator(url, retries=0))
+    app = build(settings, embedder=HashEmbedder(), generator=server_generator(url, server_retries=0))
     with pytest.raises(ModelError, match=f"model server {url}/models is not reachable"):
         app.warm_up()

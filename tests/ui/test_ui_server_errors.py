@@ -6,7 +6,7 @@ from pathlib import Path
 from fakes import HashEmbedder
 from servers import StubServer, send_events, send_json
 
-from rag.remote.generator import OpenAIGenerator
+from builders import server_generator
 from rag.wiring import build
 from tests.ui.ui_samples import SEED_REPLY
 from ui.handlers import respond
@@ -25,7 +25,7 @@ def test_a_server_error_shows_in_the_conversation_and_the_next_question_is_answe
             replies.pop(0)(request)
 
     with StubServer(handle) as url:
-        app = build(settings, embedder=HashEmbedder(), generator=OpenAIGenerator(url, model_name="m"))
+        app = build(settings, embedder=HashEmbedder(), generator=server_generator(url, model_name="m"))
         app.ingestor.add([seed_file])
         messages, turns, _ = list(respond(app, EXAMPLE, []))[-1]
         assert "nr-error" in messages[-1]["content"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from fakes import HashEmbedder
 from servers import StubServer, send_events
 
-from rag.remote.generator import OpenAIGenerator
+from builders import server_generator
 from rag.wiring import build
 from tests.ui.ui_samples import write_article
 from ui.handlers import add_uploads, documents_html, remove_document, respond
@@ -23,7 +23,7 @@ def test_what_one_worker_adds_the_other_answers_from_and_removes(settings, tmp_p
     article = write_article(tmp_path, "trams.md", title="Lisbon tram museum to reopen",
                             text="The Lisbon tram museum reopens on 4 June after a two-year restoration.")
     with StubServer(lambda r: send_events(r, [w + " " for w in REPLY.split()])) as url:
-        workers = [build(settings, embedder=HashEmbedder(), generator=OpenAIGenerator(url, model_name="m"))
+        workers = [build(settings, embedder=HashEmbedder(), generator=server_generator(url, model_name="m"))
                    for _ in range(2)]
         first, second = workers
         assert "Lisbon" not in documents_html(second)

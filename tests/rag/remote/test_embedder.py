@@ -14,7 +14,7 @@ from servers import EmbeddingServer, free_port
 from rag.embedding import SentenceTransformerEmbedder
 from rag.errors import ModelError
 from rag.model_files import resolve_model
-from rag.remote.embedder import OpenAIEmbedder
+from builders import server_embedder
 from rag.serving import plan_server, start_server, stop_server, wait_ready
 from rag.wiring import build
 
@@ -87,6 +87,6 @@ def test_llama_cpp_server_without_pooling_is_refused(tmp_path) -> None:
     try:
         wait_ready(plan, process)
         with pytest.raises(ModelError, match=r"returns one vector per token, not one per text"):
-            OpenAIEmbedder(plan.url, "smollm2").embed(["hello"])
+            server_embedder(plan.url, embed_model="smollm2").embed(["hello"])
     finally:
         stop_server(process)
