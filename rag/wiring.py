@@ -17,6 +17,7 @@ from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.feeds.sync import Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
+from rag.limits import Limits
 from rag.pipeline import Pipeline
 from rag.remote.embedder import OpenAIEmbedder
 from rag.remote.http import checked_url, server_url
@@ -69,8 +70,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
         # A server's vectors are checked against one the store holds before any is used.
         embedder.reference = store.sample_chunk
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-    ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024),
-                        max_chars=settings.max_text_chars)
+    ingestor = Ingestor(store, embedder, chunker, limits=limits(settings))
     retriever = Retriever(store, embedder, mode=settings.retriever, top_k=settings.top_k,
                           candidates=settings.candidates, rrf_k=settings.rrf_k, time_windows=settings.time_windows,
                           window_weight=settings.time_window_weight,
@@ -82,6 +82,13 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
                    Syncer(feeds, ingestor, fetcher))
+
+
+def limits(settings: Settings) -> Limits:
+    """The bounds on every document stored, and on the files they are read from (rag.limits)."""
+    return Limits(file_bytes=int(settings.max_file_mb * 1024 * 1024), text_chars=settings.max_text_chars,
+                  id_chars=settings.max_id_chars, title_chars=settings.max_title_chars,
+                  url_chars=settings.max_url_chars)
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:

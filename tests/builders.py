@@ -7,6 +7,7 @@ from fakes import HashEmbedder
 from index.records import Document, PreparedDocument
 from index.store import Store
 from rag.chunking import Chunker
+from rag.limits import Limits
 
 EMB = HashEmbedder(32)
 
@@ -20,3 +21,13 @@ def prepared(doc_id: str, text: str, title: str = "T") -> PreparedDocument:
 
 def open_store(folder: Path, model: str = "hash-embedder") -> Store:
     return Store(folder / "db.sqlite", folder / "vectors.faiss", embed_model=model, dim=EMB.dim)
+
+
+def limits(**changes: int) -> "Limits":
+    """The default limits (as `newsrag` builds them from its settings), with ``changes``."""
+    import dataclasses
+
+    from rag.settings import Settings
+    from rag.wiring import limits as from_settings
+
+    return dataclasses.replace(from_settings(Settings()), **changes)

@@ -8,6 +8,7 @@ import pytest
 
 from index.records import Document
 from rag.loaders import load_paths
+from builders import limits
 
 # shared/ sits beside the checkout, here and in CI.
 CORPUS = Path(__file__).resolve().parents[4] / "shared/bench/rtqa-small/corpus.jsonl"
@@ -17,7 +18,7 @@ CORPUS = Path(__file__).resolve().parents[4] / "shared/bench/rtqa-small/corpus.j
 def test_rtqa_small_corpus_loads_in_full() -> None:
     with CORPUS.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    items = list(load_paths([CORPUS], max_bytes=50 * 1024 * 1024))
+    items = list(load_paths([CORPUS], limits(file_bytes=50 * 1024 * 1024)))
     assert all(isinstance(i, Document) for i in items), [str(i) for i in items if not isinstance(i, Document)][:5]
     assert len(items) == len(rows) == 499
     assert [d.id for d in items] == [r["id"] for r in rows]
