@@ -75,7 +75,7 @@ def check_clean(items: list[Document | InputError], path: Path) -> None:
 
 def load_file(path: Path, data: bytes, max_bytes: int = 100_000) -> list[Document | InputError]:
     path.write_bytes(data)
-    items = list(load_paths([path], limits(file_bytes=max_bytes)))
+    items = list(load_paths([path], limits(file_bytes=max_bytes, text_chars=10**8)))
     check_clean(items, path)
     return items
 
