@@ -178,7 +178,7 @@ class Ingestor:
         pending_chunks = 0
         batch = _Batch()
         for item in items:
-            refused = item if isinstance(item, InputError) else None  # MUTANT
+            refused = item if isinstance(item, InputError) else check_document(item, self.limits)
             if refused is not None:
                 report.errors.append(refused)
             else:

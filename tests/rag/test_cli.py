@@ -212,7 +212,7 @@ def test_add_cli_applies_max_file_mb(env, capsys, monkeypatch):
     report = json.loads(out)
     assert code == 1 and report["added"] == ["ok"]
     assert sorted(report["errors"]) == [f"{big}: file is 14.2 KB, over the 10.2 KB limit",
-                                        f"{rows}:2: line is 15.6 KB, over the 10.2 KB limit"]
+                                        f"{rows}:2: line is 15.7 KB, over the 10.2 KB limit"]
     assert set(_stored(capsys)) == {"ok"}
 
 
