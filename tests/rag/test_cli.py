@@ -249,7 +249,9 @@ def test_add_url_applies_max_text_chars_and_cuts_a_long_page_title(env, capsys, 
     monkeypatch.setenv("NEWSRAG_ALLOW_PRIVATE_URLS", "true")
     monkeypatch.setenv("NEWSRAG_MAX_TEXT_CHARS", "50000")
     paragraph = "The harbour authority of Valletta approved a new ferry terminal on Tuesday. " * 25
-    web.routes["/long"] = Route(article_html("Valletta ferry", [paragraph] * 100), headers={"Content-Type": "text/html"})
+    # distinct paragraphs: trafilatura drops repeated ones
+    web.routes["/long"] = Route(article_html("Valletta ferry", [f"{n}. {paragraph}" for n in range(100)]),
+                                headers={"Content-Type": "text/html"})
     web.routes["/titled"] = Route(article_html("Ferry " * 2000, [paragraph]), headers={"Content-Type": "text/html"})
     code, out, err = run(capsys, "add", web.url("/long"), web.url("/titled"), "--json")
     report = json.loads(out)
