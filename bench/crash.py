@@ -108,12 +108,13 @@ def driver_main(argv: Sequence[str]) -> None:
     from rag.chunking import Chunker
     from rag.ingest import Ingestor
     from rag.settings import Settings
+    from rag.wiring import limits
 
     defaults = Settings()
     embedder = FeatureHashEmbedder(log=args.log)
     store = open_store(args.data, args.ann_threshold)
     ingestor = Ingestor(store, embedder, Chunker(defaults.chunk_size, defaults.chunk_overlap),
-                        max_bytes=int(defaults.max_file_mb * 1024 * 1024))
+                        limits=limits(defaults))
     print("ready", flush=True)
     report = ingestor.add(args.paths)
     print(json.dumps({"added": len(report.added), "updated": len(report.updated),
@@ -218,13 +219,14 @@ def _version(path: Path, rows: list[dict]) -> Version:
     from rag.ingest import content_hash
     from rag.loaders.jsonl import load_jsonl
     from rag.settings import Settings
+    from rag.wiring import limits
 
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     defaults = Settings()
     chunker = Chunker(defaults.chunk_size, defaults.chunk_overlap)
     hashes, chunks = {}, {}
     # Read back through the same loader the driver uses, so hashes see the same normalised text.
-    for doc in load_jsonl(path, 1 << 30):
+    for doc in load_jsonl(path, limits(defaults)):
         assert isinstance(doc, Document), doc
         hashes[doc.id] = content_hash(doc)
         chunks[doc.id] = [(c.seq, c.start, c.end, c.text) for c in chunker.split(doc)]

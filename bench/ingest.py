@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index.records import Document  # noqa: E402
 from rag.chunking import Chunker  # noqa: E402
-from rag.loaders import load_paths  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from rag.wiring import build  # noqa: E402
 
@@ -37,7 +36,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsrag-bench-"))
     settings = load_settings({}, data_dir=work / "data", index_corpus_on_first_run=False)
     app = build(settings)
-    docs = [d for d in load_paths([args.corpus], 1 << 30) if isinstance(d, Document)]
+    docs = [d for d in app.ingestor.load([args.corpus]) if isinstance(d, Document)]
     if args.limit:
         docs = docs[: args.limit]
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)

@@ -84,6 +84,7 @@ def child_main(argv: Sequence[str]) -> None:
     from rag.embedding import SentenceTransformerEmbedder
     from rag.ingest import Ingestor
     from rag.settings import Settings
+    from rag.wiring import limits
 
     defaults = Settings()
     if args.embedder == "real":
@@ -94,7 +95,7 @@ def child_main(argv: Sequence[str]) -> None:
     store = Store(args.data / "newsrag.db", args.data / "vectors.faiss", embed_model=embedder.name,
                   dim=embedder.dim, ann_threshold=args.ann_threshold)
     ingestor = Ingestor(store, embedder, Chunker(defaults.chunk_size, defaults.chunk_overlap),
-                        max_bytes=int(defaults.max_file_mb * 1024 * 1024))
+                        limits=limits(defaults))
     samples: list[tuple[float, float, int, int]] = []  # (seconds, rss MB, documents, chunks)
     progress = [0, 0]
     stop = threading.Event()

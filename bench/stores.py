@@ -251,8 +251,6 @@ def synthetic(args) -> None:
 
 def ingest(args) -> None:
     from rag.chunking import Chunker
-    from rag.ingest import Ingestor
-    from rag.loaders import load_paths
     from rag.ray_embed import RayEmbedStream
     from index.records import Document
     from rag.settings import load_settings
@@ -268,8 +266,7 @@ def ingest(args) -> None:
         app = build(load_settings({}, data_dir=work / f"d{workers}", index_corpus_on_first_run=False))
         ingestor = app.ingestor
         if workers:
-            ingestor = Ingestor(app.store, app.embedder, ingestor.chunker, max_bytes=ingestor.max_bytes,
-                                embed_stream=RayEmbedStream(app.settings.embed_model, workers=workers))
+            ingestor = ingestor.embedding_with(RayEmbedStream(app.settings.embed_model, workers=workers))
         else:
             app.embedder.embed(["warm up"])  # the Ray actors' model loading is counted; this one's is not
         t = time.perf_counter()
@@ -279,7 +276,7 @@ def ingest(args) -> None:
         print(f"  {label:22} {report.chunks} chunks in {seconds:6.1f} s = {report.chunks / seconds:5.1f} chunks/s"
               f"  (load {load()})", flush=True)
     chunker = Chunker(800, 120)
-    texts = [c.text for item in load_paths([corpus], 10**9) if isinstance(item, Document)
+    texts = [c.text for item in app.ingestor.load([corpus]) if isinstance(item, Document)
              for c in chunker.split(item)]
     t = time.perf_counter()
     for start in range(0, len(texts), 64):

@@ -150,24 +150,21 @@ def open_app(settings: Settings, *, seed: bool = True):
 @pass_invocation
 def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool, ray_address: str | None,
             ray_workers: int) -> int:
-    from rag.loaders import load_paths
     from rag.web.article import fetch_articles, is_url
 
     settings = run.settings()
     app = open_app(settings)
     ingestor = app.ingestor
     if ray_address is not None:
-        from rag.ingest import Ingestor
         from rag.ray_embed import RayEmbedStream
 
-        stream = RayEmbedStream(settings.embed_model, address=ray_address or None, workers=ray_workers,
-                                batch_size=settings.embed_batch_size)
-        ingestor = Ingestor(app.store, app.embedder, ingestor.chunker, max_bytes=ingestor.max_bytes,
-                            embed_stream=stream)
+        # The app's own ingestor, embedding elsewhere: the same store, chunker and limits.
+        ingestor = ingestor.embedding_with(RayEmbedStream(settings.embed_model, address=ray_address or None,
+                                                          workers=ray_workers, batch_size=settings.embed_batch_size))
     urls = [p for p in paths if is_url(p)]
     files = [Path(p) for p in paths if not is_url(p)]
-    items = itertools.chain(load_paths(files, ingestor.max_bytes) if files else (),
-                            fetch_articles(app.fetcher, urls))
+    items = itertools.chain(ingestor.load(files) if files else (),
+                            fetch_articles(app.fetcher, urls, ingestor.limits))
     with ingest_progress("adding") as progress:
         report = ingestor.add_documents(items, progress)
     if as_json:

@@ -27,6 +27,7 @@ from index.records import Chunk, Document, PreparedDocument
 from rag.chunking import Chunker
 from rag.embedding import Embedder
 from rag.errors import InputError
+from rag.limits import Limits, check_document
 from rag.loaders import load_paths
 from rag.progress import ProgressFn
 
@@ -106,24 +107,38 @@ EmbedStream = Callable[[Iterable[Plan]], Iterator[tuple[Plan, np.ndarray]]]
 
 
 class Ingestor:
-    def __init__(self, store: DocumentStore, embedder: Embedder, chunker: Chunker, *, max_bytes: int,
-                 batch_chunks: int = 256, embed_stream: EmbedStream | None = None,
-                 max_chars: int | None = None) -> None:
-        """``embed_stream`` embeds the batches elsewhere (rag.ray_embed); by default here."""
+    def __init__(self, store: DocumentStore, embedder: Embedder, chunker: Chunker, *, limits: Limits,
+                 batch_chunks: int = 256, embed_stream: EmbedStream | None = None) -> None:
+        """``embed_stream`` embeds the batches elsewhere (rag.ray_embed); by default here.
+
+        ``limits`` bound every document this ingestor stores, whatever made it (rag.limits).
+        """
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
-        self.max_bytes = max_bytes
-        self.max_chars = max_chars
+        self.limits = limits
         self.batch_chunks = batch_chunks
         self.embed_stream = embed_stream or self._embed_here
 
+    def embedding_with(self, embed_stream: EmbedStream) -> Ingestor:
+        """This ingestor (same store, chunker and limits) embedding its batches with ``embed_stream``."""
+        return Ingestor(self.store, self.embedder, self.chunker, limits=self.limits,
+                        batch_chunks=self.batch_chunks, embed_stream=embed_stream)
+
+    def load(self, paths: Iterable[Path]) -> Iterator[Document | InputError]:
+        """The documents under ``paths``, read under this ingestor's limits."""
+        return load_paths(paths, self.limits)
+
     def add(self, paths: Iterable[Path], progress: ProgressFn | None = None) -> IngestReport:
-        return self.add_documents(load_paths(paths, self.max_bytes, self.max_chars), progress)
+        return self.add_documents(self.load(paths), progress)
 
     def add_documents(self, items: Iterable[Document | InputError],
                       progress: ProgressFn | None = None) -> IngestReport:
-        """Index documents made elsewhere (fetched pages, feed items), errors reported as given."""
+        """Index documents made elsewhere (fetched pages, feed items), errors reported as given.
+
+        Every document is checked against ``limits`` here, whoever made it: one over a limit is
+        reported as an ``InputError`` naming its source and the limit, and never stored.
+        """
         report = IngestReport()
         started = time.perf_counter()
         queued = [0]  # documents planned but not yet written, for the progress count
@@ -163,8 +178,9 @@ class Ingestor:
         pending_chunks = 0
         batch = _Batch()
         for item in items:
-            if isinstance(item, InputError):
-                report.errors.append(item)
+            refused = item if isinstance(item, InputError) else check_document(item, self.limits)
+            if refused is not None:
+                report.errors.append(refused)
             else:
                 before = len(pending)
                 pending_chunks += self._consider(item, report, pending, batch)

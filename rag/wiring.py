@@ -17,6 +17,7 @@ from rag.feeds.parse import FeedLimits
 from rag.feeds.sync import SyncLimits, Syncer
 from rag.generation import Generator, LlamaGenerator
 from rag.ingest import IngestReport, Ingestor
+from rag.limits import Limits
 from rag.pipeline import Pipeline
 from rag.remote.embedder import OpenAIEmbedder
 from rag.remote.http import checked_url, server_url
@@ -66,8 +67,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     # A server's vectors are checked against one the store holds before any is used.
     embedder.check_against(store.sample_chunk)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-    ingestor = Ingestor(store, embedder, chunker, max_bytes=int(settings.max_file_mb * 1024 * 1024),
-                        max_chars=settings.max_text_chars)
+    ingestor = Ingestor(store, embedder, chunker, limits=limits(settings))
     retriever = make_retriever(store, embedder, settings)
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
@@ -81,6 +81,13 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
 def sync_limits(settings: Settings) -> SyncLimits:
     return SyncLimits(settings.feed_max_entries, settings.feed_max_fetches,
                       FeedLimits(settings.max_title_chars, settings.max_id_chars, settings.max_url_chars))
+
+
+def limits(settings: Settings) -> Limits:
+    """The bounds on every document stored, and on the files they are read from (rag.limits)."""
+    return Limits(file_bytes=int(settings.max_file_mb * 1024 * 1024), text_chars=settings.max_text_chars,
+                  id_chars=settings.max_id_chars, title_chars=settings.max_title_chars,
+                  url_chars=settings.max_url_chars)
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:

@@ -12,6 +12,7 @@ from index.store import Store
 from rag.chunking import Chunker
 from rag.settings import Settings
 from rag import wiring
+from rag.limits import Limits
 
 EMB = HashEmbedder(32)
 
@@ -56,3 +57,10 @@ def server_embedder(url: str, **changes: Any):
 def retriever(store, embedder, **changes: Any):
     """A `Retriever` as rag.wiring builds it from settings with ``changes``."""
     return wiring.make_retriever(store, embedder, defaults(**changes))
+
+
+def limits(**changes: int) -> "Limits":
+    """The default limits (as `newsrag` builds them from its settings), with ``changes``."""
+    import dataclasses
+
+    return dataclasses.replace(wiring.limits(Settings()), **changes)

@@ -73,7 +73,7 @@ def add_article(app: Newsrag, url: str) -> str:
     if not is_url(url):
         return f'<p class="nr-error">Not a URL: <code>{text(url)}</code></p>'
     try:
-        doc = fetch_article(app.fetcher, url)
+        doc = fetch_article(app.fetcher, url, limits=app.ingestor.limits)
     except NewsragError as exc:
         return f'<p class="nr-error">{text(exc)}</p>'
     report = app.ingestor.add_documents([doc])

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Iterator
 
 from index.records import Document
 from rag.errors import InputError
+from rag.limits import Limits
 from rag.loaders.html import load_html
 from rag.loaders.jsonl import load_jsonl
 from rag.loaders.pdf import load_pdf
@@ -33,18 +34,18 @@ _SINGLE: dict[str, Callable[..., Document]] = {
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted([*_SINGLE, ".jsonl"]))
 
 
-def load_paths(paths: Iterable[Path], max_bytes: int, max_chars: int | None = None) -> Iterator[Document | InputError]:
+def load_paths(paths: Iterable[Path], limits: Limits) -> Iterator[Document | InputError]:
     """Yield a ``Document`` or an ``InputError`` for each article found under ``paths``.
 
     Folders are walked recursively in name order, skipping hidden entries and files whose
     extension is not in ``SUPPORTED_SUFFIXES``; a file named explicitly must be supported.
-    A file reached twice (named and inside a named folder) is read once. ``max_bytes`` limits
-    each file, and each line of a JSONL file (those are streamed, so not the whole file).
-    ``max_chars`` limits the text taken from each file or JSONL line: a compressed PDF can hold
-    far more text than its size suggests, and reading stops once the limit is passed.
+    A file reached twice (named and inside a named folder) is read once. ``limits.file_bytes``
+    limits each file, and each line of a JSONL file (those are streamed, so not the whole file).
+    ``limits.text_chars`` limits the text taken from each file or JSONL line: a compressed PDF can
+    hold far more text than its size suggests, and reading stops once the limit is passed. Ids,
+    titles and URLs a person wrote (JSONL fields, front matter) over their limits are refused at
+    their line; the Ingestor checks every document again (rag.limits).
     """
-    if max_bytes < 1:
-        raise ValueError(f"max_bytes must be positive, got {max_bytes}")
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
@@ -67,16 +68,16 @@ def load_paths(paths: Iterable[Path], max_bytes: int, max_chars: int | None = No
             if key in seen:
                 continue
             seen.add(key)
-            yield from _load_file(item, max_bytes, max_chars)
+            yield from _load_file(item, limits)
 
 
-def _load_file(path: Path, max_bytes: int, max_chars: int | None) -> Iterator[Document | InputError]:
+def _load_file(path: Path, limits: Limits) -> Iterator[Document | InputError]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from load_jsonl(path, max_bytes, max_chars)
+        yield from load_jsonl(path, limits)
         return
     try:
-        yield _SINGLE[suffix](path, max_bytes, max_chars)
+        yield _SINGLE[suffix](path, limits)
     except InputError as err:
         yield err
 

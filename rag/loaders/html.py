@@ -14,6 +14,7 @@ from typing import Any
 
 from index.records import Document
 from rag.errors import InputError
+from rag.limits import Limits
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, parse_published, slugify, title_from_text
 from rag.loaders.reading import check_not_binary, check_text_length, decode_utf8, read_bytes
 
@@ -25,17 +26,20 @@ _SNIFF_BYTES = 4096
 _MARKUP_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-def load_html(path: Path, max_bytes: int, max_chars: int | None = None) -> Document:
+def load_html(path: Path, limits: Limits) -> Document:
     """Extract one saved page as a ``Document``; raise ``InputError`` if it has no article text."""
-    data = read_bytes(path, max_bytes)
-    return parse_html(str(path), data, slugify(path.stem), humanise(path.stem), max_chars=max_chars)
+    data = read_bytes(path, limits.file_bytes)
+    return parse_html(str(path), data, slugify(path.stem), humanise(path.stem), limits=limits)
 
 
 def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
-               charset: str | None = None, max_chars: int | None = None) -> Document:
+               charset: str | None = None, limits: Limits | None = None) -> Document:
     """The article in the page ``data`` (read from ``source``, a path or URL) as a ``Document``.
 
-    ``charset`` is the one a web server declared, tried when the bytes are not UTF-8.
+    ``charset`` is the one a web server declared, tried when the bytes are not UTF-8. With
+    ``limits``, text over ``text_chars`` is refused; the page's title, author and site name are
+    cut to ``title_chars``, and a canonical URL over the URL limits is dropped (the page's own
+    metadata: a label and a hint, not the article). Without, the Ingestor's check is the only one.
     """
     check_not_binary(source, data)
     markup = _MARKUP_CONTROL.sub("", _decode(source, data, charset))
@@ -45,7 +49,7 @@ def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
 
     extracted = _extract(source, markup)
     text = normalise_text(extracted.text or "") if extracted is not None else ""
-    check_text_length(source, text, max_chars)
+    check_text_length(source, text, limits.text_chars if limits else None)
     if not text:
         raise InputError(source, "no article text could be extracted from this page")
 
@@ -60,9 +64,12 @@ def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
     url = clean_line(extracted.url or "")
     author = clean_line(extracted.author or "")
     sitename = clean_line(extracted.sitename or "")
+    if limits is not None:
+        title, author, sitename = (limits.fit_title(v) for v in (title, author, sitename))
+        url = "" if url and limits.url_problem(url) else url
     return Document(
         id=doc_id,
-        title=title or title_from_text(text) or fallback_title or doc_id,
+        title=title or _fit(limits, title_from_text(text) or fallback_title or doc_id),
         text=text,
         source=source,
         url=url or None,
@@ -70,6 +77,10 @@ def parse_html(source: str, data: bytes, doc_id: str, fallback_title: str = "",
         author=author or None,
         site=sitename or None,
     )
+
+
+def _fit(limits: Limits | None, title: str) -> str:
+    return limits.fit_title(title) if limits else title
 
 
 def _decode(path: str, data: bytes, declared: str | None = None) -> str:

@@ -19,6 +19,7 @@ from typing import IO, Any, Callable, Iterator
 
 from index.records import Document
 from rag.errors import InputError
+from rag.limits import Limits, over
 from rag.loaders.cleaning import clean_line, first_line, normalise_text, parse_published, slugify
 from rag.loaders.reading import check_not_binary, check_regular_file, check_text_length, decode_utf8, too_big
 
@@ -27,7 +28,7 @@ _SNIFF_BYTES = 8192
 _SKIP_CHUNK = 1 << 20
 
 
-def load_jsonl(path: Path, max_bytes: int, max_chars: int | None = None) -> Iterator[Document | InputError]:
+def load_jsonl(path: Path, limits: Limits) -> Iterator[Document | InputError]:
     """Yield a ``Document`` per good line and an ``InputError`` per bad line (or bad file)."""
     try:
         check_regular_file(path)
@@ -53,6 +54,7 @@ def load_jsonl(path: Path, max_bytes: int, max_chars: int | None = None) -> Iter
             return
 
         line_no, found_any = 0, False
+        max_bytes = limits.file_bytes
         while True:
             try:
                 raw = f.readline(max_bytes + 1)
@@ -73,7 +75,7 @@ def load_jsonl(path: Path, max_bytes: int, max_chars: int | None = None) -> Iter
                 continue  # blank lines (and a trailing newline) are allowed
             found_any = True
             try:
-                yield _document(path, raw, line_no, stem_slug, max_chars)
+                yield _document(path, raw, line_no, stem_slug, limits)
             except InputError as err:
                 yield err
         if not found_any:
@@ -90,8 +92,12 @@ def _skip_rest_of_line(f: IO[bytes]) -> int:
             return skipped
 
 
-def _document(path: Path, raw: bytes, line_no: int, stem_slug: str, max_chars: int | None = None) -> Document:
-    """One non-blank line as a ``Document``; raise ``InputError`` (with the line) if it is bad."""
+def _document(path: Path, raw: bytes, line_no: int, stem_slug: str, limits: Limits) -> Document:
+    """One non-blank line as a ``Document``; raise ``InputError`` (with the line) if it is bad.
+
+    An id, title or URL over its limit is refused, not cut: a person wrote it, and a cut id could
+    name another row's document.
+    """
 
     def bad(problem: str) -> InputError:
         return InputError(path, problem, line=line_no)
@@ -113,16 +119,22 @@ def _document(path: Path, raw: bytes, line_no: int, stem_slug: str, max_chars: i
         raise bad("missing required field 'text'")
     if not isinstance(text, str):
         raise bad(f"'text' must be a string, got {_kind(text)}")
-    text = check_text_length(path, normalise_text(text), max_chars, line=line_no)
+    text = check_text_length(path, normalise_text(text), limits.text_chars, line=line_no)
     if not text:
         raise bad("'text' is empty")
 
     raw_id = obj.get("id")
     if isinstance(raw_id, int) and not isinstance(raw_id, bool):
         raw_id = str(raw_id)  # numeric ids are common in exported datasets
-    title = clean_line(_optional_str(bad, "title", obj.get("title"))) or first_line(text, TITLE_CHARS)
+    title = clean_line(_optional_str(bad, "title", obj.get("title"))) or first_line(text, min(TITLE_CHARS, limits.title_chars))
+    if len(title) > limits.title_chars:
+        raise bad(f"'title': {over('title', len(title), limits.title_chars, 'max_title_chars')}")
     url = clean_line(_optional_str(bad, "url", obj.get("url"))) or None
+    if url is not None and (problem := limits.url_problem(url)) is not None:
+        raise bad(f"'url': {problem}")
     doc_id = clean_line(_optional_str(bad, "id", raw_id)) or _default_id(stem_slug, url, text)
+    if (problem := limits.id_problem(doc_id)) is not None:
+        raise bad(f"'id': {problem}")
     published = _optional_str(bad, "published", obj.get("published")).strip() or None
     if published is not None:
         try:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from index.records import Document
 from rag.errors import InputError
+from rag.limits import Limits
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, slugify, title_from_text
 from rag.loaders.reading import check_text_length, read_bytes, too_long
 
@@ -22,9 +23,14 @@ if TYPE_CHECKING:
 _HEADER_WINDOW = 1024  # the PDF spec lets junk precede "%PDF-" within the first KB
 
 
-def load_pdf(path: Path, max_bytes: int, max_chars: int | None = None) -> Document:
-    """Read one PDF as a ``Document``; raise ``InputError`` if it has no readable text."""
-    data = read_bytes(path, max_bytes)
+def load_pdf(path: Path, limits: Limits) -> Document:
+    """Read one PDF as a ``Document``; raise ``InputError`` if it has no readable text.
+
+    Extraction stops as soon as the text passes ``limits.text_chars``; a title from the PDF's
+    metadata is cut to ``limits.title_chars`` (it is a label, not the article).
+    """
+    max_chars = limits.text_chars
+    data = read_bytes(path, limits.file_bytes)
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
         raise InputError(path, "not a PDF file (no %PDF- header)")
     try:
@@ -54,7 +60,7 @@ def load_pdf(path: Path, max_bytes: int, max_chars: int | None = None) -> Docume
         raise InputError(path, f"PDF has no extractable text ({why})")
     return Document(
         id=slugify(path.stem),
-        title=meta_title or title_from_text(text) or humanise(path.stem),
+        title=limits.fit_title(meta_title or title_from_text(text) or humanise(path.stem)),
         text=text,
         source=str(path),
     )

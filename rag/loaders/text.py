@@ -13,6 +13,7 @@ from pathlib import Path
 
 from index.records import Document
 from rag.errors import InputError
+from rag.limits import Limits, over
 from rag.loaders.cleaning import clean_line, humanise, normalise_text, parse_published, slugify, title_from_text
 from rag.loaders.reading import check_text_length, read_utf8
 
@@ -22,11 +23,14 @@ _KEY_VALUE = re.compile(r"([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?\s*")
 _KEYS = ("id", "title", "url", "source", "date", "published")
 
 
-def load_text(path: Path, max_bytes: int, max_chars: int | None = None) -> Document:
-    """Read one text or markdown file as a ``Document``; raise ``InputError`` if it cannot be."""
-    raw = read_utf8(path, max_bytes).replace("\r\n", "\n")
+def load_text(path: Path, limits: Limits) -> Document:
+    """Read one text or markdown file as a ``Document``; raise ``InputError`` if it cannot be.
+
+    A front-matter id, URL or title over its limit is refused at its line (a person wrote it).
+    """
+    raw = read_utf8(path, limits.file_bytes).replace("\r\n", "\n")
     meta, lines_used, body = _split_front_matter(path, raw)
-    text = check_text_length(path, normalise_text(body), max_chars)
+    text = check_text_length(path, normalise_text(body), limits.text_chars)
     if not text:
         problem = "file has no text after its front matter" if lines_used else "file is empty"
         raise InputError(path, problem)
@@ -43,11 +47,20 @@ def load_text(path: Path, max_bytes: int, max_chars: int | None = None) -> Docum
 
     def field(key: str) -> str | None:
         value = clean_line(meta[key][0]) if key in meta else ""
+        problem = None
+        if key == "id" and value:
+            problem = limits.id_problem(value)
+        elif key == "url" and value:
+            problem = limits.url_problem(value)
+        elif key in ("title", "source") and len(value) > limits.title_chars:
+            problem = over(key, len(value), limits.title_chars, "max_title_chars")
+        if problem is not None:
+            raise InputError(path, f"front matter {key}: {problem}", line=meta[key][1])
         return value or None
 
     return Document(
         id=field("id") or slugify(path.stem),
-        title=field("title") or title_from_text(text) or humanise(path.stem),
+        title=field("title") or limits.fit_title(title_from_text(text) or humanise(path.stem)),
         text=text,
         source=field("source") or str(path),
         url=field("url"),

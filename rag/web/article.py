@@ -13,6 +13,7 @@ import re
 from typing import Iterable, Iterator
 
 from rag.errors import InputError
+from rag.limits import Limits
 from rag.loaders.cleaning import slugify
 from rag.loaders.html import parse_html
 from index.records import Document
@@ -36,29 +37,33 @@ def url_doc_id(url: str, prefix: str = "web") -> str:
     return f"{prefix}-{readable}-{hashlib.sha256(url.encode('utf-8')).hexdigest()[:8]}"
 
 
-def document_from_page(response: Response, url: str, doc_id: str) -> Document:
-    """The article in a fetched page; ``InputError`` naming ``url`` if it is not an HTML article."""
+def document_from_page(response: Response, url: str, doc_id: str, limits: Limits | None = None) -> Document:
+    """The article in a fetched page; ``InputError`` naming ``url`` if it is not an HTML article.
+
+    With ``limits`` (the Ingestor's), text over the limit is refused here and the page's title is
+    cut (rag.loaders.html.parse_html); the Ingestor checks the document again either way.
+    """
     if response.content_type not in HTML_TYPES:
         raise InputError(url, f"not an HTML page (Content-Type {response.content_type})")
     if not response.body.strip():
         raise InputError(url, "the page is empty")
     match = _CHARSET.search(response.headers.get("content-type", ""))
-    doc = parse_html(url, response.body, doc_id, charset=match.group(1) if match else None)
+    doc = parse_html(url, response.body, doc_id, charset=match.group(1) if match else None, limits=limits)
     if doc.url is None:
         # No canonical link in the page: the address it was served from is the next best.
         doc = Document(doc.id, doc.title, doc.text, doc.source, response.url, doc.published, doc.author, doc.site)
     return doc
 
 
-def fetch_article(fetcher: Fetcher, url: str, doc_id: str | None = None) -> Document:
+def fetch_article(fetcher: Fetcher, url: str, doc_id: str | None = None, limits: Limits | None = None) -> Document:
     response = fetcher.get(url, robots=True, accept=ACCEPT_HTML)
-    return document_from_page(response, url, doc_id or url_doc_id(url))
+    return document_from_page(response, url, doc_id or url_doc_id(url), limits)
 
 
-def fetch_articles(fetcher: Fetcher, urls: Iterable[str]) -> Iterator[Document | InputError]:
+def fetch_articles(fetcher: Fetcher, urls: Iterable[str], limits: Limits | None = None) -> Iterator[Document | InputError]:
     """A ``Document`` or an ``InputError`` per URL; one bad page never stops the rest."""
     for url in urls:
         try:
-            yield fetch_article(fetcher, url)
+            yield fetch_article(fetcher, url, limits=limits)
         except (FetchError, InputError) as err:
             yield err

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import pytest
 
 import builders
-from builders import EMB, prepared
+from builders import EMB, limits, prepared
 from fakes import HashEmbedder
 from index.records import PreparedDocument
 from rag.chunking import Chunker
@@ -225,7 +225,7 @@ def test_a_sample_chunk_is_its_text_and_stored_vector(backend):
 # -- through ingestion and retrieval -----------------------------------------------------------
 
 def _ingestor(store, embedder=None) -> Ingestor:
-    return Ingestor(store, embedder or HashEmbedder(EMB.dim), Chunker(200, 40), max_bytes=10**7)
+    return Ingestor(store, embedder or HashEmbedder(EMB.dim), Chunker(200, 40), limits=limits())
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:

@@ -173,3 +173,105 @@ def test_ask_refuses_an_over_long_question(env, capsys, monkeypatch):
     monkeypatch.setenv("NEWSRAG_MAX_QUESTION_CHARS", "40")
     code, out, err = run(capsys, "ask", "Which firms " + "really " * 10 + "pool chip R&D?")
     assert code == 2 and out == "" and err.count("\n") == 1 and "40 characters" in err
+
+
+# -- issue 23: every input bounded, on every path into the store ----------------------------------
+
+def _stored(capsys) -> dict[str, dict]:
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    return {d["id"]: d for d in json.loads(out) if d["id"] != "china-ai-alliances"}
+
+
+def _over_limit_files(folder, kind: str):
+    """A file whose text is far over a 1,000-character cap, and a small one that is not."""
+    from tests.rag.loaders.test_loaders_pdf import bomb_pdf
+
+    # Twenty times the cap: enough to show it, small enough to embed quickly where it is not applied.
+    long_text = "The council met again about the tides. " * 500
+    path = folder / {"txt": "long.txt", "jsonl": "long.jsonl", "pdf": "bomb.pdf"}[kind]
+    if kind == "txt":
+        path.write_text(long_text)
+    elif kind == "jsonl":
+        path.write_text(json.dumps({"id": "long-row", "text": long_text}) + "\n")
+    else:
+        path.write_bytes(bomb_pdf(pages=20, lines=25))  # 20 pages sharing one Flate stream: 40,000 characters
+        assert path.stat().st_size < 5_000
+    return path
+
+
+@pytest.mark.parametrize("kind", ["txt", "jsonl", "pdf"])
+@pytest.mark.parametrize("ray", [False, True], ids=["plain", "ray"])
+def test_add_cli_applies_max_text_chars(env, capsys, monkeypatch, kind, ray):
+    """Issue 23, finding 1: `add` (and `add --ray`) read files under the ingestor's character cap."""
+    run(capsys, "list")  # the shipped corpus first, under the default limits
+    monkeypatch.setenv("NEWSRAG_MAX_TEXT_CHARS", "1000")
+    path = _over_limit_files(env, kind)
+    code, out, err = run(capsys, "add", str(path), "--json", *(["--ray"] if ray else []))
+    report = json.loads(out)
+    assert code == 1 and report["added"] == [] and report["chunks"] == 0
+    (error,) = report["errors"]
+    assert error.startswith(str(path)) and "1,000-character limit (max_text_chars)" in error
+    assert "max_text_chars" in err and _stored(capsys) == {}
+
+
+def test_add_cli_applies_max_file_mb(env, capsys, monkeypatch):
+    """Issue 23, finding 1: the file size limit on the same path, for a single file and a JSONL line."""
+    monkeypatch.setenv("NEWSRAG_MAX_FILE_MB", "0.01")  # 10,485 bytes
+    big = env / "big.md"
+    big.write_text("# Tides\n\n" + "Spring tides peak on Friday. " * 500)
+    rows = env / "rows.jsonl"
+    rows.write_text(json.dumps({"id": "ok", "text": "Neap tides are gentle."}) + "\n"
+                    + json.dumps({"id": "big", "text": "x " * 8000}) + "\n")
+    code, out, _ = run(capsys, "add", str(big), str(rows), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["added"] == ["ok"]
+    assert sorted(report["errors"]) == [f"{big}: file is 14.2 KB, over the 10.2 KB limit",
+                                        f"{rows}:2: line is 15.7 KB, over the 10.2 KB limit"]
+    assert set(_stored(capsys)) == {"ok"}
+
+
+def test_add_cli_refuses_over_long_ids_titles_and_urls_with_file_and_line(env, capsys):
+    """Issue 23, finding 6: a JSONL row stored a 300,000-character id, a 3,000,000-character title
+    and a 1,000,009-character URL; front matter the same."""
+    rows = env / "rows.jsonl"
+    rows.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "i" * 300_000, "text": "Row one about ferries."},
+        {"id": "t", "title": "T" * 3_000_000, "text": "Row two about ferries."},
+        {"id": "u", "url": "https://e.org/" + "u" * 1_000_000, "text": "Row three about ferries."},
+        {"id": "wide-url", "url": "https://e.org/" + "\u6f22" * 700, "text": "Row four about ferries."},
+        {"id": "fine", "title": "Ferries", "url": "https://e.org/ferries", "text": "Row five about ferries."},
+    ]) + "\n")
+    note = env / "note.md"
+    note.write_text("---\ntitle: Tides\nid: " + "n" * 300 + "\n---\nSpring tides peak on Friday.\n")
+    code, out, _ = run(capsys, "add", str(rows), str(note), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["added"] == ["fine"]
+    errors = report["errors"]
+    assert errors[0] == f"{rows}:1: 'id': id is 300,000 characters, over the 256-character limit (max_id_chars)"
+    assert errors[1] == f"{rows}:2: 'title': title is 3,000,000 characters, over the 1,000-character limit (max_title_chars)"
+    assert errors[2] == f"{rows}:3: 'url': URL is 1,000,014 characters, over the 2,048-character limit (max_url_chars)"
+    assert errors[3].startswith(f"{rows}:4: 'url': URL is 2,114 bytes in UTF-8, over the 2,048-byte limit")
+    assert errors[4] == f"{note}:3: front matter id: id is 300 characters, over the 256-character limit (max_id_chars)"
+    assert set(_stored(capsys)) == {"fine"}
+
+
+def test_add_url_applies_max_text_chars_and_cuts_a_long_page_title(env, capsys, monkeypatch, web):
+    """Issue 23, finding 6: a fetched page of 176,015 characters passed a 50,000 cap."""
+    from feed_samples import article_html
+    from fixture_server import Route
+
+    monkeypatch.setenv("NEWSRAG_ALLOW_PRIVATE_URLS", "true")
+    monkeypatch.setenv("NEWSRAG_MAX_TEXT_CHARS", "50000")
+    paragraph = "The harbour authority of Valletta approved a new ferry terminal on Tuesday. " * 25
+    # distinct paragraphs: trafilatura drops repeated ones
+    web.routes["/long"] = Route(article_html("Valletta ferry", [f"{n}. {paragraph}" for n in range(100)]),
+                                headers={"Content-Type": "text/html"})
+    web.routes["/titled"] = Route(article_html("Ferry " * 2000, [paragraph]), headers={"Content-Type": "text/html"})
+    code, out, err = run(capsys, "add", web.url("/long"), web.url("/titled"), "--json")
+    report = json.loads(out)
+    assert code == 1 and len(report["added"]) == 1
+    assert report["errors"] == [f"{web.url('/long')}: text is over the 50,000-character limit (max_text_chars): "
+                                "split the file, or raise the limit"]
+    (doc,) = _stored(capsys).values()
+    assert doc["title"].startswith("Ferry Ferry") and len(doc["title"]) <= 1000 and doc["title"].endswith("\u2026")

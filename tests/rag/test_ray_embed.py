@@ -41,7 +41,7 @@ def test_ray_add_makes_the_same_store_as_a_plain_add(tmp_path):
     plain.ingestor.add([corpus])
     app = build(load_settings({}, data_dir=tmp_path / "ray", index_corpus_on_first_run=False))
     stream = RayEmbedStream(app.settings.embed_model, workers=2)
-    ray_ingestor = Ingestor(app.store, app.embedder, app.ingestor.chunker, max_bytes=10**7,
+    ray_ingestor = Ingestor(app.store, app.embedder, app.ingestor.chunker, limits=app.ingestor.limits,
                             batch_chunks=16, embed_stream=stream)
     report = ray_ingestor.add([corpus])
     assert report.errors == [] and len(report.added) == 4 and report.embedded == report.chunks > 16

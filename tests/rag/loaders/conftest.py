@@ -10,6 +10,7 @@ import pytest
 from index.records import Document
 from rag.errors import InputError
 from rag.loaders import load_paths
+from builders import limits
 
 Item = Document | InputError
 
@@ -20,7 +21,7 @@ def load() -> Callable[..., list[Item]]:
         flat: list[Path] = []
         for p in paths:
             flat.extend([p] if isinstance(p, Path) else p)
-        return list(load_paths(flat, max_bytes))
+        return list(load_paths(flat, limits(file_bytes=max_bytes)))
 
     return run
 

@@ -12,6 +12,7 @@ import pytest
 from index.records import Document
 from rag.errors import InputError
 from rag.loaders import SUPPORTED_SUFFIXES, load_paths
+from builders import limits
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -113,7 +114,7 @@ def test_unlistable_folder_is_an_error(tmp_path: Path, load, monkeypatch: pytest
 
 def test_max_bytes_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        list(load_paths([tmp_path], 0))
+        limits(file_bytes=0)
 
 
 def test_importing_does_no_work() -> None:

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from index.records import Document
 from rag.loaders import load_paths
+from builders import limits
 
 
 def test_rtqa_small_corpus_loads_in_full(shared_bench: Path) -> None:
     corpus = shared_bench / "rtqa-small" / "corpus.jsonl"
     with corpus.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    items = list(load_paths([corpus], max_bytes=50 * 1024 * 1024))
+    items = list(load_paths([corpus], limits(file_bytes=50 * 1024 * 1024)))
     assert all(isinstance(i, Document) for i in items), [str(i) for i in items if not isinstance(i, Document)][:5]
     assert len(items) == len(rows) == 499
     assert [d.id for d in items] == [r["id"] for r in rows]

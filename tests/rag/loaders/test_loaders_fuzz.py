@@ -1,15 +1,17 @@
 """Hostile input: whatever bytes a file holds, the loaders yield clean Documents or InputErrors.
 
 Property-based (hypothesis) over arbitrary bytes, mixed encodings, JSON-ish lines and nested
-markup, plus fixed cases for huge lines and 10,000 nested ``<div>``. Example counts are kept
-small so the file runs in seconds; a SIGALRM guard turns a hang into a failure.
+markup, plus fixed cases for huge lines and 10,000 nested ``<div>``; and, with every limit set
+low, random files and feeds pushed through the Ingestor into a real store, whose documents are
+read back and held to each limit (issue 23). Example counts are kept small so the file runs in
+seconds; a SIGALRM guard turns a hang into a failure (timings belong in bench/).
 """
 from __future__ import annotations
 
 import json
+from html import escape
 import re
 import signal
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -17,8 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import EMB, limits, open_store
+from fakes import HashEmbedder
+from feed_samples import Item, atom, rss
 from index.records import Document
+from rag.chunking import Chunker
 from rag.errors import InputError
+from rag.ingest import Ingestor
 from rag.loaders import MB, load_paths
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,7 +75,7 @@ def check_clean(items: list[Document | InputError], path: Path) -> None:
 
 def load_file(path: Path, data: bytes, max_bytes: int = 100_000) -> list[Document | InputError]:
     path.write_bytes(data)
-    items = list(load_paths([path], max_bytes))
+    items = list(load_paths([path], limits(file_bytes=max_bytes, text_chars=10**8)))
     check_clean(items, path)
     return items
 
@@ -173,20 +180,112 @@ def test_nested_html(workdir: Path, tags: list[str], words: str, close: bool) ->
 @pytest.mark.parametrize("depth", [10_000, 100_000])
 def test_deeply_nested_divs(workdir: Path, depth: int) -> None:
     markup = "<html><body>" + "<div>" * depth + "<p>Deep paragraph text.</p>" + "</div>" * depth + "</body></html>"
-    start = time.monotonic()
-    [item] = load_file(workdir / "deep.html", markup.encode())
-    assert time.monotonic() - start < 20
+    load_file(workdir / "deep.html", markup.encode())
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".jsonl"])
 def test_one_huge_line(workdir: Path, suffix: str) -> None:
-    """A 4 MB single line: loaded (within the limit) or refused, in reasonable time."""
+    """A 4 MB single line: loaded (within the limit) or refused (how fast is bench's business)."""
     body = ("lorem ipsum dolor " * 250_000)[:4_000_000]
     data = (json.dumps({"text": body}) if suffix == ".jsonl" else f"<p>{body}</p>" if suffix == ".html" else body).encode()
-    start = time.monotonic()
     [item] = load_file(workdir / f"huge{suffix}", data, max_bytes=8_000_000)
-    assert time.monotonic() - start < 30
     if suffix != ".html":  # trafilatura may refuse a single 4 MB paragraph; the others must not
         assert isinstance(item, Document) and len(item.text) == len(body.rstrip())
     [refused] = load_file(workdir / f"huge{suffix}", data, max_bytes=MB)
     assert isinstance(refused, InputError) and "over the 1 MB limit" in str(refused)
+
+
+# -- issue 23: with the limits set low, nothing over any limit reaches the store -----------------
+
+# id_chars leaves room for the ids newsrag derives itself (feed items: about 60 characters).
+LOW = limits(file_bytes=6_000, text_chars=400, id_chars=64, title_chars=40, url_chars=60)
+# Lengths straddling the low limits, and characters that are wide in UTF-8 or odd.
+PIECE = st.text(alphabet=st.sampled_from(list("ab -\u6f22\u202e\u00e9\U0001f600\x00\ud800")) | st.characters(),
+                max_size=70)
+LONG = st.one_of(PIECE, st.integers(20, 500).map(lambda n: "w " * n))
+
+
+@pytest.fixture(scope="module")
+def low_ingestor(tmp_path_factory: pytest.TempPathFactory) -> Ingestor:
+    store = open_store(tmp_path_factory.mktemp("low-store"))
+    return Ingestor(store, HashEmbedder(EMB.dim), Chunker(120, 20), limits=LOW)
+
+
+def assert_within_limits(ingestor: Ingestor) -> None:
+    """Every stored document, read back from the store, is within every limit."""
+    store = ingestor.store
+    for info in store.documents():
+        (prepared,) = store.read_prepared([info.id])
+        doc = prepared.document
+        assert LOW.id_problem(doc.id) is None and len(doc.id) <= LOW.id_chars, doc.id
+        assert len(doc.text) <= LOW.text_chars and info.chars <= LOW.text_chars
+        assert len(doc.title) <= LOW.title_chars, doc.title
+        assert doc.url is None or LOW.url_problem(doc.url) is None, doc.url
+        for name in (doc.author, doc.site):
+            assert name is None or len(name) <= LOW.title_chars
+        for value in (doc.id, doc.title, doc.text, doc.url or "", doc.source):
+            assert "\x00" not in value
+            value.encode("utf-8")  # no lone surrogates
+
+
+@st.composite
+def low_limit_files(draw: st.DrawFn) -> tuple[str, bytes]:
+    kind = draw(st.sampled_from(["txt", "md", "jsonl", "html"]))
+    if kind == "jsonl":
+        rows = draw(st.lists(st.fixed_dictionaries({"text": LONG}, optional={"id": LONG, "title": LONG, "url": LONG}),
+                             min_size=1, max_size=4))
+        return kind, "\n".join(json.dumps(r) for r in rows).encode("utf-8", "surrogatepass")
+    if kind == "md":
+        meta = draw(st.lists(st.tuples(st.sampled_from(["id", "title", "url", "source"]), LONG), max_size=4))
+        head = "".join(f"{k}: {v.replace(chr(10), ' ')}\n" for k, v in meta)
+        return kind, f"---\n{head}---\n{draw(LONG)}\n".encode("utf-8", "surrogatepass")
+    if kind == "html":
+        title, canonical, author = draw(LONG), draw(LONG), draw(LONG)
+        paragraphs = draw(st.lists(LONG, min_size=1, max_size=4))
+        page = (f'<html><head><title>{escape(title)}</title><link rel="canonical" href="https://e.org/{escape(canonical)}">'
+                f'<meta name="author" content="{escape(author)}"></head><body><article>'
+                + "".join(f"<p>{escape(p)}</p>" for p in paragraphs) + "</article></body></html>")
+        return kind, page.encode("utf-8", "surrogatepass")
+    return kind, draw(LONG).encode("utf-8", "surrogatepass")
+
+
+@FUZZ
+@given(file=low_limit_files())
+def test_no_file_past_any_limit_reaches_the_store(workdir: Path, low_ingestor: Ingestor, file: tuple[str, bytes]) -> None:
+    kind, data = file
+    path = workdir / f"low.{kind}"
+    path.write_bytes(data)
+    report = low_ingestor.add([path])
+    assert all(isinstance(e, InputError) for e in report.errors)
+    assert_within_limits(low_ingestor)
+
+
+def feed_documents(data: bytes) -> list[Document]:
+    """The feed's entries as Documents, mapped as rag/feeds/sync.py maps them (no article fetch)."""
+    from rag.feeds.parse import parse_feed
+    from rag.web.article import url_doc_id
+
+    parsed = parse_feed("http://feed.example/rss", data)
+    return [Document(id=url_doc_id(f"http://feed.example/rss\0{e.key}", prefix="feed"),
+                     title=e.title or e.link or e.key, text=e.content or e.summary,
+                     source=e.link or f"feed item {e.key}", url=e.link, published=e.published,
+                     author=e.author, site=parsed.title)
+            for e in parsed.entries if e.content or e.summary]
+
+
+FEED_TEXT = LONG.map(lambda s: re.sub("[\ud800-\udfff]", "", s))  # a feed is bytes: UTF-8 has no surrogates
+ITEMS = st.lists(st.builds(Item, guid=FEED_TEXT, title=FEED_TEXT, link=FEED_TEXT.map(lambda s: "https://e.org/" + s),
+                           published=st.just("2024-03-12"), summary=FEED_TEXT, content=FEED_TEXT),
+                 min_size=1, max_size=4)
+
+
+@FUZZ
+@given(items=ITEMS, title=FEED_TEXT, form=st.sampled_from([rss, atom]))
+def test_no_feed_item_past_any_limit_reaches_the_store(low_ingestor: Ingestor, items: list[Item], title: str, form) -> None:
+    try:
+        documents = feed_documents(form(title, items))
+    except InputError:
+        return  # not a feed at all (a drawn character broke the XML beyond feedparser's repair)
+    report = low_ingestor.add_documents(documents)
+    assert all(isinstance(e, InputError) for e in report.errors)
+    assert_within_limits(low_ingestor)

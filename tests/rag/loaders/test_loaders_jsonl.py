@@ -10,6 +10,7 @@ import pytest
 from index.records import Document
 from rag.errors import InputError
 from rag.loaders import load_paths
+from builders import limits
 
 
 def write_lines(path: Path, lines: list[str | dict]) -> Path:
@@ -116,7 +117,7 @@ def test_streams_with_flat_memory(tmp_path: Path) -> None:
     tracemalloc.start()
     try:
         count = 0
-        for item in load_paths([path], max_bytes=1_000_000):
+        for item in load_paths([path], limits(file_bytes=1_000_000)):
             assert isinstance(item, Document)
             count += 1
         _, peak = tracemalloc.get_traced_memory()
@@ -128,7 +129,7 @@ def test_streams_with_flat_memory(tmp_path: Path) -> None:
 
 def test_is_lazy(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "rows.jsonl", [{"text": "one"}, {"text": "two"}])
-    items = load_paths([path], max_bytes=1000)
+    items = load_paths([path], limits(file_bytes=1000))
     first = next(items)
     assert isinstance(first, Document) and first.text == "one"
 
@@ -154,6 +155,6 @@ def test_jsonl_text_over_the_character_limit_is_an_error_for_that_line(tmp_path:
 
     path = tmp_path / "rows.jsonl"
     path.write_text(json.dumps({"id": "a", "text": "x" * 500}) + "\n" + json.dumps({"id": "b", "text": "ok"}) + "\n")
-    first, second = load_paths([path], max_bytes=10_000, max_chars=100)
+    first, second = load_paths([path], limits(file_bytes=10_000, text_chars=100))
     assert isinstance(first, InputError) and first.line == 1 and "100-character limit" in first.problem
     assert second.id == "b"

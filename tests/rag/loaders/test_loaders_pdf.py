@@ -10,6 +10,7 @@ import pytest
 from index.records import Document
 from rag.errors import InputError
 from tests.rag.loaders.conftest import pdf_file
+from builders import limits
 
 
 def test_pages_are_joined_and_the_metadata_title_used(tmp_path: Path, load_one, make_pdf) -> None:
@@ -116,11 +117,11 @@ def test_pdf_decompression_bomb_is_stopped_at_the_text_limit(tmp_path: Path) -> 
     real = pypdf.PageObject.extract_text
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pypdf.PageObject, "extract_text", lambda self, *a, **k: read.append(1) or real(self, *a, **k))
-        (item,) = load_paths([path], max_bytes=1_000_000, max_chars=100_000)
+        (item,) = load_paths([path], limits(file_bytes=1_000_000, text_chars=100_000))
     assert isinstance(item, InputError) and item.path == str(path)
     assert "100,000-character limit" in item.problem and "max_text_chars" in item.problem
     assert len(read) <= 6  # stopped once past the limit, not after all 100 pages
     small = tmp_path / "small.pdf"
     small.write_bytes(bomb_pdf(pages=2, lines=10))
-    (doc,) = load_paths([small], max_bytes=1_000_000, max_chars=100_000)
+    (doc,) = load_paths([small], limits(file_bytes=1_000_000, text_chars=100_000))
     assert isinstance(doc, Document) and len(doc.text) >= 1600
