@@ -143,19 +143,23 @@ def open_app(settings: Settings, *, seed: bool = True):
 @cli.command("add", help="add files, folders (.txt .md .html .jsonl .pdf) or article URLs")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-@click.option("--ray", "ray_address", is_flag=False, flag_value="", default=None, metavar="[ADDRESS]",
-              help="embed on a Ray cluster (newsrag[ray]); without ADDRESS, on a local Ray instance")
+# A flag and an address option, not one option with an optional value: Click would take the path
+# after `--ray` for the address ("add --ray FILE" failed with "Missing argument PATHS").
+@click.option("--ray", "use_ray", is_flag=True,
+              help="embed on Ray (newsrag[ray]): a local Ray instance unless --ray-address says")
+@click.option("--ray-address", default=None, metavar="ADDRESS",
+              help="the Ray cluster to embed on (e.g. ray://head:10001 or head:6379); implies --ray")
 @click.option("--ray-workers", type=int, default=2, show_default=True, metavar="N",
               help="embedding actors on Ray (one GPU each where the cluster has GPUs)")
 @pass_invocation
-def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool, ray_address: str | None,
+def cmd_add(run: Invocation, paths: tuple[str, ...], as_json: bool, use_ray: bool, ray_address: str | None,
             ray_workers: int) -> int:
     from rag.web.article import fetch_articles, is_url
 
     settings = run.settings()
     app = open_app(settings)
     ingestor = app.ingestor
-    if ray_address is not None:
+    if use_ray or ray_address:
         from rag.ray_embed import RayEmbedStream
 
         # The app's own ingestor, embedding elsewhere: the same store, chunker and limits.

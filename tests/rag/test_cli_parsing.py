@@ -48,6 +48,17 @@ def test_options_may_follow_the_arguments(seen, capsys, tmp_path):
     assert code == 1 and "stopped" in err
 
 
+@pytest.mark.parametrize("before, after", [
+    (["--ray"], []), ([], ["--ray"]), (["--ray", "--ray-workers", "1"], []),
+    (["--ray-address", "ray://head:10001"], []), ([], ["--ray", "--ray-address", "head:6379"]),
+])
+def test_add_ray_takes_the_paths_in_every_order_a_user_types(seen, capsys, tmp_path, before, after):
+    """`--ray` once took an optional address, so `add --ray FILE` read FILE as the address and
+    failed with "Missing argument PATHS" (issue 24)."""
+    code, _, err = run(capsys, "add", *before, str(tmp_path), *after)
+    assert code == 1 and "stopped" in err, err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["ask"], "Missing argument 'QUESTION'"),
     (["add"], "Missing argument 'PATHS...'"),
