@@ -7,7 +7,7 @@ Builds a store of ``copies`` x the rtqa-dev eval index (which `newsrag eval --co
 every article under ``copies`` new ids, with its chunks' real text and real embeddings, each
 copy's vectors moved by a little Gaussian noise (cosine about 0.9 to the original), so that the
 copies are near neighbours rather than identical points, as several reports of one story are.
-It is written into SQLite + FAISS through `Store.write`, as `add` writes (past `ann_threshold`
+It is written into SQLite + FAISS through `SqliteStore.write`, as `add` writes (past `ann_threshold`
 the FAISS side becomes the IVF index), and into PostgreSQL by COPY with the keyword, day and
 HNSW indexes built afterwards, as a bulk load is done (each step timed). Both are kept in
 ``--work`` and ``--pg-dir`` and reused by a rerun. Then the real questions, with their real
@@ -45,10 +45,10 @@ BATCH_DOCS = 64
 def build_sqlite(src, folder: Path, copies: int):
     """The SQLite + FAISS store of ``copies`` copies of ``src`` (resumed where a run stopped)."""
     from index.records import PreparedDocument
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
 
-    store = Store(folder / "newsrag.db", folder / "vectors.faiss", embed_model=src.embed_model,
-                  ann_threshold=200_000)
+    store = SqliteStore(folder / "newsrag.db", folder / "vectors.faiss", embed_model=src.embed_model,
+                        ann_threshold=200_000)
     ids = [d.id for d in src.documents()]
     rng = np.random.default_rng(7)
     t = time.perf_counter()

@@ -1,6 +1,6 @@
 """The store interface: what the pipeline, ingestion, eval, `check`, `migrate` and the UI call.
 
-Two backends implement it: `index.store.Store` (SQLite + FAISS in a data directory, the
+Two backends implement it: `index.sqlite.SqliteStore` (SQLite + FAISS in a data directory, the
 embedded default) and `index.postgres.PostgresStore` (PostgreSQL with pgvector, shared by many
 processes and machines). What is the same for both lives here once: the records a write takes
 and a check returns, and the chunk checks. Not here: fusing dense and keyword results, and the

@@ -1,6 +1,6 @@
 """The read side of the document tables, once for both backends: `DocumentReads`, a mixin.
 
-Both stores keep the same ``meta``, ``documents`` and ``chunks`` tables (index.schema,
+Both stores keep the same ``meta``, ``documents`` and ``chunks`` tables (index.sqlite.schema,
 index.postgres.schema), so every read that is plain SQL over them is written here, with "?" as
 the parameter marker. A backend says what differs: its driver's marker (``PARAM``), how a list of
 values is matched (``_among``: SQLite binds one marker per value, PostgreSQL one array), and how a

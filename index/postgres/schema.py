@@ -63,7 +63,7 @@ STEPS: tuple[str, ...] = (
     ALTER TABLE documents ADD COLUMN site text;
     """,
     # 4: feed subscriptions and their state, and which document each feed item became
-    # (index.postgres.feeds); the same tables as the SQLite store's (index.sqlite_feeds)
+    # (index.postgres.feeds); the same tables as the SQLite store's (index.sqlite.feeds)
     """
     CREATE TABLE feeds (
         url text PRIMARY KEY,
@@ -93,7 +93,7 @@ STEPS: tuple[str, ...] = (
     """,
     # 5: which items made their document (index.feeds.FeedItem.made). Before, a document was taken
     # for a feed's by its id alone; now only the id a sync made for that very item
-    # (feed-<slug>-<8 hex of sha256(feed URL, NUL, key)>, index.sqlite_feeds.made_id) counts.
+    # (feed-<slug>-<8 hex of sha256(feed URL, NUL, key)>, index.sqlite.feeds.made_id) counts.
     """
     ALTER TABLE feed_items ADD COLUMN made boolean NOT NULL DEFAULT false;
     UPDATE feed_items SET made = true WHERE left(doc_id, 5) = 'feed-' AND right(doc_id, 9) = '-' ||

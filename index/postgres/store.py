@@ -25,9 +25,9 @@ import numpy as np
 from index.base import CheckReport, DateWindow
 from index.document_reads import DocumentReads
 from index.errors import StoreError
-from index import keywords
+from index import keyword_query
 from index import words as index_words
-from index.keywords import query_words
+from index.keyword_query import query_words
 from index.postgres import schema
 from index import columns
 from index.records import PreparedDocument, day_of
@@ -221,7 +221,7 @@ class PostgresStore(DocumentReads):
 
     def _or_query(self, query: str) -> str | None:
         """The query's words (as the FTS5 side picks them) as a tsquery that matches any of them,
-        leaving out those too common to score, as index.keywords does (while a rarer one remains).
+        leaving out those too common to score, as the SQLite store does (while a rarer one remains).
 
         How common a word is comes from the server's own statistics of the tsv column
         (``pg_stats.most_common_elems``, kept by ANALYZE and autovacuum), read at most every
@@ -242,7 +242,7 @@ class PostgresStore(DocumentReads):
         return " | ".join(f"'{w}'" for w in words)
 
     def _common_lexemes(self) -> frozenset[str]:
-        """Lexemes in more than ``keywords.COMMON_MATCHES`` chunks, by the column statistics."""
+        """Lexemes in more than ``keyword_query.COMMON_MATCHES`` chunks, by the column statistics."""
         read_at, common = self._common
         if time.monotonic() - read_at < STATS_TTL_S:
             return common
@@ -251,7 +251,7 @@ class PostgresStore(DocumentReads):
             "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass('chunks') "
             "WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'tsv'").fetchone()
         if row and row[0] and row[2] > 0:
-            common = frozenset(e for e, f in zip(row[0], row[1]) if f * row[2] > keywords.COMMON_MATCHES)
+            common = frozenset(e for e, f in zip(row[0], row[1]) if f * row[2] > keyword_query.COMMON_MATCHES)
         else:
             common = frozenset()
         self._common = (time.monotonic(), common)

@@ -131,9 +131,9 @@ def test_keyword_search_ignores_query_syntax(backend):
 
 def test_a_word_too_common_to_score_is_left_out_while_a_rarer_one_remains(backend, monkeypatch):
     """At a million chunks, scoring every match of "week" made keyword search take 0.65-1.4 s."""
-    import index.keywords
+    import index.keyword_query
 
-    monkeypatch.setattr(index.keywords, "COMMON_MATCHES", 5)
+    monkeypatch.setattr(index.keyword_query, "COMMON_MATCHES", 5)
     store = backend.open()
     store.write([prepared(f"h{i}", f"Harbour report number {i} of the season.") for i in range(12)]
                 + [prepared("lh", "The harbour lighthouse was repainted."),

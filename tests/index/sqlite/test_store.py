@@ -19,10 +19,10 @@ def test_corrupt_database_file_is_a_clear_error(tmp_path):
 
 
 def test_without_a_width_the_store_reads_it_from_its_rows(tmp_path):
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
 
-    def fresh() -> Store:
-        return Store(tmp_path / "db.sqlite", tmp_path / "vectors.faiss", embed_model="hash-embedder")
+    def fresh() -> SqliteStore:
+        return SqliteStore(tmp_path / "db.sqlite", tmp_path / "vectors.faiss", embed_model="hash-embedder")
 
     empty = fresh()
     assert empty.dim is None and empty.dense_search(EMB.embed(["chip"])[0], 3) == []

@@ -1,12 +1,12 @@
 """The document store: documents, chunks, embeddings and keyword search in SQLite, plus dense
 search through a FAISS index kept in step with it. This is the store's interface; the keyword
-query is built in index.keywords, the FAISS side is index.vectors (its file, index.vector_file).
+query is built in index.sqlite.keywords, the FAISS side is index.sqlite.vectors (its file, index.sqlite.vector_file).
 
 Writes are transactions: a document's row, its chunks, their embeddings and keyword rows go in
 together or not at all, and SQLite's lock queues concurrent writers. Every write bumps a
 generation number; readers compare it before each search and catch their FAISS index up, so a
 running chat sees documents another process just added. Past ``ann_threshold`` vectors the FAISS
-side is an approximate (IVF) index, trained here from the stored embeddings (see index.sync).
+side is an approximate (IVF) index, trained here from the stored embeddings (see index.sqlite.faiss_sync).
 Not here: loading files, chunking and embedding (rag.ingest), and fusing the two searches
 (rag.retrieval).
 """
@@ -21,18 +21,20 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from index import columns, keywords, schema, sync
+from index import columns
+from index.base import CheckReport, DateWindow
 from index.document_reads import DocumentReads
 from index.errors import StoreError
-from index.base import CheckReport, DateWindow
 from index.records import PreparedDocument
-from index.transaction import transaction
-from index.vectors import VectorIndex
+from index.sqlite import faiss_sync, keywords, schema
+from index.sqlite.check import check_store
+from index.sqlite.transaction import transaction
+from index.sqlite.vectors import VectorIndex
 
-__all__ = ["PreparedDocument", "Store"]
+__all__ = ["PreparedDocument", "SqliteStore"]
 
 
-class Store(DocumentReads):
+class SqliteStore(DocumentReads):
     """One data directory's store (a `DocumentStore`). Safe to share between threads; one
     connection per thread."""
 
@@ -112,12 +114,10 @@ class Store(DocumentReads):
         return str(self.db_path.parent)
 
     def check(self, repair: bool = False) -> CheckReport:
-        from index.check import check_store
-
         return check_store(self, repair)
 
     def keyword_search(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
-        """BM25 over chunk text (see index.keywords); higher scores are better.
+        """BM25 over chunk text (see index.sqlite.keywords); higher scores are better.
 
         ``window`` (start, end): only chunks of documents published on ``start <= day < end``
         (ISO dates), filtered inside the query, so the k best of the window come back.
@@ -156,12 +156,12 @@ class Store(DocumentReads):
             built = False
             current = self.generation()
             if self._vectors is None:
-                self._vectors, built = sync.load_or_build(self.conn, self.faiss_path, self.dim, self.ann_threshold)
+                self._vectors, built = faiss_sync.load_or_build(self.conn, self.faiss_path, self.dim, self.ann_threshold)
             elif self._vectors.generation != current:
-                sync.catch_up(self.conn, self._vectors)
-            if sync.needs_relayout(self._vectors, self.ann_threshold):
+                faiss_sync.catch_up(self.conn, self._vectors)
+            if faiss_sync.needs_relayout(self._vectors, self.ann_threshold):
                 # Replaced, not changed in place: threads still searching the old one finish on it.
-                self._vectors, rebuilt = sync.relayout(self.conn, self._vectors, self.faiss_path, self.ann_threshold)
+                self._vectors, rebuilt = faiss_sync.relayout(self.conn, self._vectors, self.faiss_path, self.ann_threshold)
                 built = built or rebuilt
             if built:
                 # A searcher never waits on a writer to save: the file only spares the next
@@ -208,7 +208,7 @@ class Store(DocumentReads):
 
     def _save(self, index: VectorIndex, prune: bool, *, wait: bool = True) -> None:
         self._make_durable(index.generation, wait=wait)
-        sync.save(self.conn, index, self.faiss_path, prune=prune)
+        faiss_sync.save(self.conn, index, self.faiss_path, prune=prune)
 
     def _make_durable(self, generation: int, *, wait: bool) -> None:
         """Put the SQLite commits up to ``generation`` on disk before a vector file claims it.
@@ -219,7 +219,7 @@ class Store(DocumentReads):
         not yet checkpointed (a checkpoint syncs the database file itself). The files are not
         fsynced by name: closing any descriptor of a file drops every POSIX lock this process
         holds on it, other connections' included, and SQLite then corrupts the database
-        (tests/index/test_concurrency.py saw "database disk image is malformed" under load).
+        (tests/index/sqlite/test_concurrency.py saw "database disk image is malformed" under load).
         Without ``wait``, a writer holding the lock makes this a StoreError at once.
         """
         conn = self.conn
