@@ -71,8 +71,10 @@ class DocumentStore(Protocol):
     # -- writing
     def write(self, batch: Sequence[PreparedDocument]) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
-    def save_vectors(self) -> None:
-        """Make derived search structures durable after a series of writes (may do nothing)."""
+    def flush(self) -> None:
+        """The end of a series of writes and removals (an `add`, a `remove` of several ids, a
+        feed pass): whatever the store keeps beside its tables to search them is made durable
+        now, once for the series rather than once per write. May do nothing."""
     def check(self, repair: bool = False) -> CheckReport: ...
     def describe(self) -> str:
         """Where the store lives, for messages (a path, or a URL without its password)."""

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from index.base import CheckReport, DateWindow
-from index.document_reads import DocumentReads
+from index.document_reads import DocumentReads, ReadStatements
 from index.errors import StoreError
 from index import keyword_query
 from index import words as index_words
@@ -151,13 +151,13 @@ class PostgresStore(DocumentReads):
 
     # -- reading (the plain reads are index.document_reads') -----------------------------
 
-    PARAM = "%s"
+    SQL = ReadStatements.with_marker("%s")
 
     def _read(self, sql: str, params: tuple = ()) -> Any:
-        return self.execute(sql.replace("?", self.PARAM), params)
+        return self.execute(sql, params)
 
     def _among(self, column: str, values: Sequence[Any]) -> tuple[str, tuple]:
-        return f"{column} = ANY(?)", (list(values),)
+        return f"{column} = ANY(%s)", (list(values),)
 
     def _vector(self, stored: Any) -> np.ndarray:
         return _array(stored)
@@ -321,7 +321,7 @@ class PostgresStore(DocumentReads):
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
             return conn.execute("DELETE FROM documents WHERE id = %s", (doc_id,)).rowcount > 0
 
-    def save_vectors(self) -> None:
+    def flush(self) -> None:
         """Nothing to do: the server keeps its indexes durable with every commit."""
 
     def check(self, repair: bool = False) -> CheckReport:

@@ -23,7 +23,7 @@ import numpy as np
 
 from index import columns
 from index.base import CheckReport, DateWindow
-from index.document_reads import DocumentReads
+from index.document_reads import DocumentReads, ReadStatements
 from index.errors import StoreError
 from index.records import PreparedDocument
 from index.sqlite import faiss_sync, keywords, schema
@@ -93,6 +93,14 @@ class SqliteStore(DocumentReads):
             )
 
     # -- reading (the plain reads are index.document_reads') -----------------------------
+
+    SQL = ReadStatements.with_marker("?")
+
+    def _read(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def _among(self, column: str, values: Sequence[object]) -> tuple[str, tuple]:
+        return f"{column} IN ({','.join('?' * len(values))})", tuple(values)
 
     def _vector(self, stored: bytes) -> np.ndarray:
         return np.frombuffer(stored, dtype=np.float32)
@@ -197,6 +205,10 @@ class SqliteStore(DocumentReads):
     def remove(self, doc_id: str) -> bool:
         with self._transaction() as conn:
             return conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+
+    def flush(self) -> None:
+        """The end of a series of writes: save the vector file (`save_vectors`)."""
+        self.save_vectors()
 
     def save_vectors(self) -> None:
         """Persist the caught-up FAISS index so the next process starts without catching up."""

@@ -278,7 +278,7 @@ def test_hybrid_dense_and_keyword_retrieval_and_as_of_dates(backend):
 def test_check_passes_a_healthy_store_and_repairs_a_derived_index(backend):
     store = backend.open()
     store.write([prepared(f"d{i}", f"Story {i} about topic {i}. " * 12) for i in range(3)])
-    store.save_vectors()
+    store.flush()
     report = store.check()
     assert report.ok and report.problems == () and report.documents == 3 and report.vectors == report.chunks
     backend.damage(store)
