@@ -42,6 +42,11 @@ class DocumentStore(Protocol):
 
     embed_model: str
 
+    @property
+    def dim(self) -> int | None:
+        """The vectors' width, recorded in the store with the first vector written and kept
+        (after every document is removed, and when reopened); None while none ever was."""
+
     # -- reading
     def meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...

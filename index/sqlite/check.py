@@ -59,7 +59,7 @@ def _check_vectors(store: SqliteStore, problems: list[str], repaired: list[str],
     if skip:  # embeddings of the wrong size cannot go into an index: fix the rows first
         return 0
     conn = store.conn
-    # An emptied store has no rows to give its width: the file's own header does.
+    # A store emptied before its width was recorded has no rows to give it: the file's header does.
     dim = store.dim or int((vector_file.peek(store.faiss_path) or {}).get("dim") or 0)
     if not dim:
         return 0  # no vector was ever stored, and no file claims any

@@ -40,7 +40,7 @@ class SqliteStore(DocumentReads):
 
     def __init__(self, db_path: Path, faiss_path: Path, *, embed_model: str,
                  dim: int | None = None, ann_threshold: int = 0) -> None:
-        """``dim`` is the vectors' width; None reads it from the stored embeddings (see `dim`).
+        """``dim`` is the vectors' width; None reads it from the store (see `dim`).
 
         Past ``ann_threshold`` vectors dense search is approximate (IVF); 0 keeps it exact.
         """
@@ -48,7 +48,8 @@ class SqliteStore(DocumentReads):
         self.faiss_path = Path(faiss_path)
         self.embed_model = embed_model
         self.ann_threshold = ann_threshold
-        self._dim = dim
+        self._given_dim = dim
+        self._dim: int | None = None  # the recorded width, once read
         self._local = threading.local()
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
@@ -63,14 +64,22 @@ class SqliteStore(DocumentReads):
 
     @property
     def dim(self) -> int | None:
-        """The vectors' width: as given, else that of the stored embeddings; None while none is stored.
+        """The vectors' width: as recorded with the first vector written (meta ``dim``, as on
+        PostgreSQL), else as given; None while no vector was ever stored. A store written before
+        the width was recorded gives that of its stored embeddings.
 
-        Read from the rows, so a store that is only listed, checked or searched never needs the
-        embedding model to know it.
+        Read from the store, so a store that is only listed, checked or searched never needs the
+        embedding model to know it; kept once known, since a width never changes.
         """
         if self._dim is None:
-            row = self.conn.execute("SELECT length(embedding) / 4 FROM chunks LIMIT 1").fetchone()
-            self._dim = int(row[0]) if row else None
+            recorded = self.meta("dim")
+            if recorded is not None:
+                self._dim = int(recorded)
+            else:
+                row = self.conn.execute("SELECT length(embedding) / 4 FROM chunks LIMIT 1").fetchone()
+                if row is None:
+                    return self._given_dim
+                self._dim = int(row[0])
         return self._dim
 
     @property
@@ -185,8 +194,13 @@ class SqliteStore(DocumentReads):
         """Insert or replace each document with its chunks, all in one transaction."""
         if not batch:
             return
+        widths = {int(p.embeddings.shape[1]) for p in batch if len(p.embeddings)}
+        if len(widths) > 1:
+            raise StoreError(f"embeddings of several widths in one batch: {sorted(widths)}")
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._transaction() as conn:
+            if widths:
+                self._record_width(conn, widths.pop())
             for prepared in batch:
                 doc = prepared.document
                 if len(prepared.chunks) != len(prepared.embeddings):
@@ -201,6 +215,19 @@ class SqliteStore(DocumentReads):
                         for i, (c, h) in enumerate(zip(prepared.chunks, prepared.text_hashes))
                     ],
                 )
+
+    def _record_width(self, conn: sqlite3.Connection, dim: int) -> None:
+        """Inside the write's transaction: record the width with the first vector (a store
+        written before it was recorded gets that of its rows), and refuse any other width."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
+        if row is None:
+            stored = conn.execute("SELECT length(embedding) / 4 FROM chunks LIMIT 1").fetchone()
+            recorded = int(stored[0]) if stored else dim
+            conn.execute("INSERT INTO meta(key, value) VALUES ('dim', ?)", (str(recorded),))
+        else:
+            recorded = int(row[0])
+        if recorded != dim:
+            raise StoreError(f"{self.db_path} holds embeddings of {recorded} dimensions, not {dim}")
 
     def remove(self, doc_id: str) -> bool:
         with self._transaction() as conn:

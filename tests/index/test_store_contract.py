@@ -2,7 +2,7 @@
 
 The PostgreSQL side runs on a real server the tests start (`postgres_server` in conftest.py),
 one new database per test. Backend-specific checks (FAISS files, schema migrations) live in
-test_store.py, test_check.py and tests/index/postgres/.
+tests/index/sqlite/ and tests/index/postgres/.
 """
 from __future__ import annotations
 
@@ -104,6 +104,33 @@ def test_failed_write_leaves_nothing_behind(backend):
         store.write([good, bad])
     assert store.counts() == (0, 0)
     assert store.keyword_search("fine", 5) == []
+
+
+def test_a_stores_width_is_recorded_with_its_first_vector_and_kept(backend):
+    """Issue 24: the width came from the rows on SQLite (gone with the last document) and from
+    the metadata on PostgreSQL; both record it with the first vector and keep it."""
+    empty = backend.open()
+    assert empty.dim is None  # no vector yet, so no width
+    empty.close()
+    assert backend.open().dim is None  # reopened, still none
+    store = backend.open()
+    store.write([prepared("a", "Huawei and Baidu pool chip research. " * 8)])
+    assert store.dim == EMB.dim
+    store.close()
+    store = backend.open()
+    assert store.dim == EMB.dim  # reopened
+    assert store.remove("a")
+    store.flush()
+    assert store.dim == EMB.dim and store.counts() == (0, 0)  # emptied
+    store.close()
+    store = backend.open()
+    assert store.dim == EMB.dim  # emptied and reopened
+    other = prepared("b", "Ferries resumed on Monday. " * 6)
+    wider = PreparedDocument(other.document, other.content_hash, other.chunks,
+                             HashEmbedder(EMB.dim * 2).embed([c.text for c in other.chunks]), other.text_hashes)
+    with pytest.raises(StoreError, match=f"{EMB.dim} dimensions, not {EMB.dim * 2}"):
+        store.write([wider])
+    assert store.counts() == (0, 0)
 
 
 def test_other_embedding_model_is_refused(backend):
