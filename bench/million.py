@@ -93,7 +93,7 @@ def build_postgres(lite, url: str):
                 if pg.dim is None:
                     schema.set_width(conn, lite.dim)
                 conn.execute("TRUNCATE documents CASCADE")
-                for name in (schema.HNSW_INDEX, "chunks_tsv", "chunks_by_day", "chunks_by_doc"):
+                for name in (schema.HNSW_INDEX, "chunks_tsv", "chunks_words", "chunks_by_day", "chunks_by_doc"):
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
             t = time.perf_counter()
             src = lite.conn
@@ -117,7 +117,7 @@ def build_postgres(lite, url: str):
                   f"{time.perf_counter() - t:.0f} s; load {load()}")
         conn.execute("SET maintenance_work_mem = '6GB'")
         conn.execute("SET max_parallel_maintenance_workers = 1")
-        for name in ("chunks_by_doc", "chunks_by_day", "chunks_tsv"):
+        for name in ("chunks_by_doc", "chunks_by_day", "chunks_tsv", "chunks_words"):
             if not conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]:
                 t = time.perf_counter()
                 conn.execute(schema.DERIVED_INDEXES[name])

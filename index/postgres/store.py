@@ -259,14 +259,13 @@ class PostgresStore(DocumentReads):
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
         """The ``words`` (forms) that occur in no chunk's text, split into words by index.words as
-        on SQLite. Each is also looked for as PostgreSQL's parser reads it, which keeps its
-        accents and reads "U.S." as one word, as it did the stored text."""
+        on SQLite and looked up as a phrase in the ``words`` column, whose text was folded and
+        stemmed as FTS5's (schema.WORDS_CONFIG), so that both stores know the same names."""
         out = []
         for form, folded in index_words.to_look_up(words).items():
             (found,) = self.execute(
-                "SELECT EXISTS (SELECT 1 FROM chunks WHERE tsv @@ (phraseto_tsquery(%(c)s::regconfig, %(f)s) "
-                "|| phraseto_tsquery(%(c)s::regconfig, %(w)s)))",
-                {"c": schema.TEXT_SEARCH_CONFIG, "f": " ".join(folded), "w": form}).fetchone()
+                "SELECT EXISTS (SELECT 1 FROM chunks WHERE words @@ phraseto_tsquery(%(c)s::regconfig, %(f)s))",
+                {"c": schema.WORDS_CONFIG, "f": " ".join(folded)}).fetchone()
             if not found:
                 out.append(form)
         return out
