@@ -12,7 +12,7 @@ memory rather than from the table.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -20,12 +20,13 @@ import numpy as np
 from index import columns
 from index.base import INTERNAL_META
 from index.records import Chunk, DocumentInfo, Passage, PreparedDocument
+from index.statements import Statements
 
 _CHUNK_FIELDS = ("doc_id", "seq", "start", "end", "text", "text_hash", "embedding")
 
 
 @dataclass(frozen=True)
-class ReadStatements:
+class ReadStatements(Statements):
     """The reads' SQL, parameters as ``{p}`` until `with_marker`; ``{among}`` is a condition
     `DocumentReads._among` makes per call."""
 
@@ -45,11 +46,6 @@ class ReadStatements:
     documents_among: str = f"SELECT {', '.join(columns.DOCUMENT_COLUMNS)} FROM documents WHERE {{among}}"
     chunks_among: str = ('SELECT doc_id, seq, start, "end", text, text_hash, embedding FROM chunks '
                          "WHERE {among} ORDER BY doc_id, seq")
-
-    @classmethod
-    def with_marker(cls, marker: str) -> "ReadStatements":
-        """The statements with ``marker`` for each ``{p}`` (``{among}`` is kept for later)."""
-        return cls(**{f.name: getattr(cls, f.name).replace("{p}", marker) for f in fields(cls)})
 
 
 class DocumentReads:

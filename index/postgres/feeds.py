@@ -13,13 +13,13 @@ import contextlib
 from typing import Any, Iterator
 
 from index.errors import StoreError
-from index.feed_tables import FeedTables
+from index.feed_tables import FeedStatements, FeedTables
 
 
 class PostgresFeedStore(FeedTables):
     """The feed tables of one `PostgresStore` (borrowing its pool's connections)."""
 
-    PARAM = "%s"
+    SQL = FeedStatements.with_marker("%s")
     LOCK_ROW = " FOR UPDATE"
 
     @contextlib.contextmanager
@@ -35,8 +35,8 @@ class PostgresFeedStore(FeedTables):
             raise StoreError(f"{self.store.describe()}: feed write failed: {str(exc).strip()}") from None
 
     def _read(self, sql: str, params: tuple) -> Any:
-        return self.store.execute(self._sql(sql), params)
+        return self.store.execute(sql, params)
 
     def _many(self, conn: Any, sql: str, rows: list[tuple]) -> None:
         with conn.cursor() as cur:  # a psycopg connection has no executemany of its own
-            cur.executemany(self._sql(sql), rows)
+            cur.executemany(sql, rows)

@@ -14,7 +14,7 @@ import sqlite3
 from typing import Iterator
 
 from index.errors import StoreError
-from index.feed_tables import FeedTables
+from index.feed_tables import FeedStatements, FeedTables
 
 FEEDS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -72,6 +72,8 @@ def mark_made_items(conn: sqlite3.Connection) -> None:
 class SqliteFeedStore(FeedTables):
     """The feed tables of one `index.sqlite.SqliteStore` (sharing its connections and writer lock)."""
 
+    SQL = FeedStatements.with_marker("?")
+
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """The store's write transaction, with a broken constraint (an item of no feed, a
@@ -81,3 +83,6 @@ class SqliteFeedStore(FeedTables):
                 yield conn
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"{self.store.describe()}: feed write refused: {exc}") from None
+
+    def _read(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        return self.store.conn.execute(sql, params)
