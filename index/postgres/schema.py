@@ -98,6 +98,21 @@ STEPS: tuple[str, ...] = (
     ALTER TABLE feed_items ADD COLUMN made boolean NOT NULL DEFAULT false;
     UPDATE feed_items SET made = true WHERE left(doc_id, 5) = 'feed-' AND right(doc_id, 9) = '-' ||
         left(encode(sha256(convert_to(feed_url, 'UTF8') || '\\x00'::bytea || convert_to(key, 'UTF8')), 'hex'), 8);
+    """,    # 6: which story each article belongs to (index.stories, index.postgres.stories); the same
+    # table as the SQLite store's (index.sqlite_stories)
+    """
+    CREATE TABLE story_articles (
+        doc_id text PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+        story_id text NOT NULL,
+        day text NOT NULL,
+        outlet text NOT NULL,
+        title text NOT NULL,
+        lead text NOT NULL,
+        names text NOT NULL,
+        vector bytea NOT NULL
+    );
+    CREATE INDEX story_articles_by_day ON story_articles (day);
+    CREATE INDEX story_articles_by_story ON story_articles (story_id);
     """,
 )
 VERSION = len(STEPS)
