@@ -13,19 +13,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCORER = Path(__file__).resolve().parents[2] / "shared/bench/score_stories.py"
+
+
+def scorer(bench: Path) -> Path:
+    """score_stories.py, next to the set (../shared/bench/stories-dev -> ../shared/bench)."""
+    return Path(bench).resolve().parent / "score_stories.py"
 
 
 def run(what: str, bench: Path, results: Path, *extra: str) -> dict:
     """The scorer's figures for the whole set (a subprocess)."""
-    out = subprocess.run([sys.executable, str(SCORER), what, str(bench), str(results), "--json", *extra],
+    out = subprocess.run([sys.executable, str(scorer(bench)), what, str(bench), str(results), "--json", *extra],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
 def half(what: str, bench: Path, results: Path, year: str, max_words: int = 400) -> dict:
     """The scorer's figures over the stories and weeks of ``year`` only."""
-    spec = importlib.util.spec_from_file_location("score_stories", SCORER)
+    spec = importlib.util.spec_from_file_location("score_stories", scorer(bench))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     plain = module.read_jsonl

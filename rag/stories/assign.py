@@ -50,7 +50,7 @@ def lead_of(text: str, max_chars: int = LEAD_CHARS) -> str:
     size = 0
     for start, end in sentence_spans(text):
         sentence = " ".join(text[start:end].split())
-        if len(sentence.split()) < _MIN_LEAD_WORDS:
+        if not out and len(sentence.split()) < _MIN_LEAD_WORDS:
             continue
         if out and size + len(sentence) > max_chars:
             break
