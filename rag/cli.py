@@ -40,6 +40,9 @@ COMMANDS: dict[str, str] = {
     "sync": "rag.feeds.cli:sync",
     "migrate": "rag.migrate:migrate_command",
     "serve-model": "rag.serving_cli:serve_model",
+    "brief": "rag.stories.cli:brief_command",
+    "timeline": "rag.stories.cli:timeline_command",
+    "stories": "rag.stories.cli:stories",
 }
 
 
