@@ -94,11 +94,17 @@ class StoryAssigner:
         self.embedder = embedder
         self.params = params or StoryParams()
 
-    def articles(self, docs: Sequence[Document]) -> list[StoryArticle]:
-        """Unplaced articles (no story yet) for ``docs``, their title+lead vectors in one batch."""
+    def articles(self, docs: Sequence[Document], known: dict[str, StoryArticle] | None = None) -> list[StoryArticle]:
+        """Unplaced articles (no story yet) for ``docs``, their title+lead vectors in one batch;
+        ``known`` memberships of the same stored documents lend theirs (nothing re-embedded)."""
+        known = known or {}
         leads = [lead_of(d.text) for d in docs]
         texts = [f"{d.title}. {lead}" for d, lead in zip(docs, leads)]
-        vectors = self.embedder.embed(texts) if texts else np.zeros((0, 0), np.float32)
+        todo = [i for i, d in enumerate(docs) if d.id not in known]
+        fresh = self.embedder.embed([texts[i] for i in todo]) if todo else []
+        vectors: list[np.ndarray] = [known[d.id].vector if d.id in known else None for d in docs]
+        for i, vector in zip(todo, fresh):
+            vectors[i] = vector
         out = []
         for doc, lead, vector in zip(docs, leads, vectors):
             day = day_of(doc.published)
@@ -165,7 +171,10 @@ def choose(article: StoryArticle, pool: Sequence[StoryArticle], params: StoryPar
 def rebuild(store, stories: StoryStore, assigner: StoryAssigner, since: str | None = None,
             page: int = 200) -> int:
     """Recompute the stories of the articles of day >= ``since`` (all when None), in date order;
-    how many articles were placed."""
+    how many articles were placed. The article vectors already stored are reused: a stored
+    membership belongs to the document's current version (a new version drops it)."""
+    window = (since or "0001-01-01", "9999-12-31")
+    known = {a.doc_id: a for a in stories.within(window)}
     stories.clear(since)
     infos = []
     for info in store.documents():
@@ -177,5 +186,5 @@ def rebuild(store, stories: StoryStore, assigner: StoryAssigner, since: str | No
     done = 0
     for start in range(0, len(ids), page):
         docs = [p.document for p in store.read_prepared(ids[start:start + page])]
-        done += len(assigner.place(assigner.articles(docs)))
+        done += len(assigner.place(assigner.articles(docs, known)))
     return done

@@ -101,6 +101,9 @@ def test_rebuild_recomputes_the_same_stories_in_date_order(world):
     ingestor.add_documents([doc("c", "2024-03-02", QUAKE, "cnn.com"), doc("b", "2024-03-02", LAUNCH, "bbc.co.uk"),
                             doc("a", "2024-03-01", LAUNCH, "cnn.com", title="A")])
     before = {a.doc_id: a.story_id for arts in stories.articles_of(stories.story_ids()).values() for a in arts}
+    embedded = assigner.embedder.texts
+    assert rebuild(store, stories, assigner) == 3
+    assert assigner.embedder.texts == embedded  # the stored article vectors are reused
     stories.clear()
     assert rebuild(store, stories, assigner) == 3
     after = {a.doc_id: a.story_id for arts in stories.articles_of(stories.story_ids()).values() for a in arts}
