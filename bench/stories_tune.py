@@ -13,6 +13,7 @@ import argparse
 import itertools
 import json
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from index.records import Document  # noqa: E402
 from index.stories import StoryArticle  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from rag.stories.assign import StoryAssigner, StoryParams  # noqa: E402
+from rag.stories.brief import brief  # noqa: E402
 from rag.wiring import make_embedder  # noqa: E402
 
 
@@ -39,6 +41,21 @@ class MemoryStories:
     def put(self, articles):
         for a in articles:
             self.rows[a.doc_id] = a
+
+    def story_ids(self, window=None):
+        latest: dict[str, str] = {}
+        for a in self.rows.values():
+            if window is None or window[0] <= a.day < window[1]:
+                latest[a.story_id] = max(latest.get(a.story_id, ""), a.day)
+        return sorted(latest, key=lambda i: (latest[i], i), reverse=True)
+
+    def articles_of(self, ids):
+        out: dict[str, list] = {}
+        wanted = set(ids)
+        for a in sorted(self.rows.values(), key=lambda a: (a.day, a.doc_id)):
+            if a.story_id in wanted:
+                out.setdefault(a.story_id, []).append(a)
+        return out
 
 
 class CachedEmbedder:
@@ -80,21 +97,22 @@ def main() -> None:
     from rag.stories.assign import lead_of
     texts = {f"{d.title}. {lead_of(d.text)}": d.id for d in docs}
     embedder = CachedEmbedder(vectors, texts)
-    articles = StoryAssigner(MemoryStories(), embedder).articles(docs)
     del probe
+    made: dict = {}
 
     def clusters(params: StoryParams, path: Path) -> None:
         mem = MemoryStories()
-        StoryAssigner(mem, embedder, params).place(articles)
+        if params.names_chars not in made:
+            made[params.names_chars] = StoryAssigner(MemoryStories(), embedder, params).articles(docs)
+        StoryAssigner(mem, embedder, params).place(made[params.names_chars])
         path.write_text("".join(json.dumps({"doc_id": a.doc_id, "story_id": a.story_id}) + "\n"
                                 for a in mem.rows.values()))
 
     results = []
-    grid = itertools.product([3, 5, 7], [0.45, 0.5, 0.55, 0.6, 0.65], [0.0, 0.03, 0.05], [0.1, 0.2])
-    for horizon, threshold, weight, cap in grid:
-        if weight == 0.0 and cap != 0.1:
-            continue
-        params = StoryParams(horizon, threshold, weight, cap if weight else 0.0)
+    grid = itertools.product([3, 5], [0.5, 0.55, 0.6, 0.65], [0.03, 0.06, 0.1], [0.2, 0.3], [0, 1500, 4000],
+                             [1.0, 0.1])
+    for horizon, threshold, weight, cap, chars, common in grid:
+        params = StoryParams(horizon, threshold, weight, cap, chars, common)
         path = args.out / "tune-clusters.jsonl"
         clusters(params, path)
         s = story_scoring.half("clusters", args.bench, path, args.tune)
@@ -109,6 +127,21 @@ def main() -> None:
     for year in (args.tune, args.confirm):
         print(year, story_scoring.half("clusters", args.bench, path, year))
     print("whole", story_scoring.run("clusters", args.bench, path))
+    mem = MemoryStories()
+    StoryAssigner(mem, embedder, best).place(made[best.names_chars])
+    weeks = [json.loads(line) for line in open(args.bench / "weeks.jsonl", encoding="utf-8")]
+    for sentences in (1, 2):
+        rows = []
+        for w in weeks:
+            window = (w["from"], (date.fromisoformat(w["to"]) + timedelta(days=1)).isoformat())
+            b = brief(mem, window, max_words=400, sentences=sentences)
+            rows.append({"week": w["week"], "text": b.text, "citations": b.cited})
+        path = args.out / "tune-briefs.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        for year in (args.tune, args.confirm):
+            for n in (100, 400):
+                s = story_scoring.half("briefs", args.bench, path, year, n)
+                print(f"briefs, {sentences} sentence(s), {year} @{n}: recall {s['recall']} cited {s['cited_recall']}")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ class StoryParams:
     threshold: float = 0.55
     names_weight: float = 0.0  # added to the cosine per shared name, up to ``names_cap``
     names_cap: float = 0.0
+    names_chars: int = 0  # names come from the title and this much of the text (0: the lead)
+    names_common: float = 1.0  # a name in more than this share of the candidates does not count
+    linkage: str = "centroid"  # the story's score: its centroid's cosine, or its closest ("max") article's
 
 
 def lead_of(text: str, max_chars: int = LEAD_CHARS) -> str:
@@ -109,7 +112,8 @@ class StoryAssigner:
         for doc, lead, vector in zip(docs, leads, vectors):
             day = day_of(doc.published)
             out.append(StoryArticle(doc.id, "", day.isoformat() if day else _today(), outlet_of(doc),
-                                    doc.title, lead, article_names(doc.title, lead),
+                                    doc.title, lead,
+                                    article_names(doc.title, doc.text[:self.params.names_chars] if self.params.names_chars else lead),
                                     np.asarray(vector, np.float32)))
         return out
 
@@ -155,11 +159,18 @@ def choose(article: StoryArticle, pool: Sequence[StoryArticle], params: StoryPar
         return None
     v = article.vector / (np.linalg.norm(article.vector) or 1.0)
     mine = set(article.names)
+    if mine and params.names_common < 1.0:
+        near = [a for group in members.values() for a in group]
+        df = {n: sum(n in a.names for a in near) for n in mine}
+        mine = {n for n in mine if df[n] <= params.names_common * len(near)}
     best, best_score = None, -1.0
     for story_id in sorted(members):
         group = members[story_id]
-        centroid = np.mean([a.vector for a in group], axis=0)
-        score = float(v @ centroid) / (float(np.linalg.norm(centroid)) or 1.0)
+        if params.linkage == "max":
+            score = max(float(v @ a.vector) / (float(np.linalg.norm(a.vector)) or 1.0) for a in group)
+        else:
+            centroid = np.mean([a.vector for a in group], axis=0)
+            score = float(v @ centroid) / (float(np.linalg.norm(centroid)) or 1.0)
         if params.names_weight and mine:
             shared = mine & {n for a in group for n in a.names}
             score += min(params.names_cap, params.names_weight * len(shared))
