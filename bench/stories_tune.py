@@ -109,8 +109,7 @@ def main() -> None:
                                 for a in mem.rows.values()))
 
     results = []
-    grid = itertools.product([3, 5], [0.5, 0.55, 0.6, 0.65], [0.03, 0.06, 0.1], [0.2, 0.3], [0, 1500, 4000],
-                             [1.0, 0.1])
+    grid = itertools.product([3], [0.5], [0.03], [0.2], [0], [1.0])
     for horizon, threshold, weight, cap, chars, common in grid:
         params = StoryParams(horizon, threshold, weight, cap, chars, common)
         path = args.out / "tune-clusters.jsonl"
@@ -130,11 +129,11 @@ def main() -> None:
     mem = MemoryStories()
     StoryAssigner(mem, embedder, best).place(made[best.names_chars])
     weeks = [json.loads(line) for line in open(args.bench / "weeks.jsonl", encoding="utf-8")]
-    for sentences in (1, 2):
+    for sentences in (0, 1, 2, 3, 5, None):
         rows = []
         for w in weeks:
             window = (w["from"], (date.fromisoformat(w["to"]) + timedelta(days=1)).isoformat())
-            b = brief(mem, window, max_words=400, sentences=sentences)
+            b = brief(mem, window, max_words=400, leads=sentences)
             rows.append({"week": w["week"], "text": b.text, "citations": b.cited})
         path = args.out / "tune-briefs.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))

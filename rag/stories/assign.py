@@ -37,10 +37,10 @@ class StoryParams:
     """How close an article must be to join a story. Tuned on stories-dev's 2022 weeks only
     (bench/stories_tune.py); the 2023 weeks confirm them."""
 
-    horizon_days: int = 7
-    threshold: float = 0.55
-    names_weight: float = 0.0  # added to the cosine per shared name, up to ``names_cap``
-    names_cap: float = 0.0
+    horizon_days: int = 3
+    threshold: float = 0.5
+    names_weight: float = 0.03  # added to the cosine per shared name, up to ``names_cap``
+    names_cap: float = 0.2
     names_chars: int = 0  # names come from the title and this much of the text (0: the lead)
     names_common: float = 1.0  # a name in more than this share of the candidates does not count
     linkage: str = "centroid"  # the story's score: its centroid's cosine, or its closest ("max") article's

@@ -37,11 +37,26 @@ def first_sentence(lead: str) -> str:
     return " ".join(lead[spans[0][0]:spans[0][1]].split()) if spans else lead.strip()
 
 
+# What sites append to their titles ("... - CNN", "... | Reuters") and a cut title's ellipsis.
+_TITLE_TAIL = re.compile(r"(\s+[-|\u2013\u2014]\s+[^-|\u2013\u2014]{2,40}|\s*(\.\.\.|\u2026))\s*$")
+
+
+def clean_title(title: str) -> str:
+    """A title without its site's name or a trailing ellipsis (words a brief need not spend)."""
+    title = " ".join(title.split())
+    for _ in range(2):
+        cut = _TITLE_TAIL.sub("", title)
+        if len(cut.split()) < 3:
+            break
+        title = cut
+    return title
+
+
 def summarise(story: Story, sentences: int = 2) -> tuple[Sentence, ...]:
-    """The headline (citing the articles with that title) and, when ``sentences`` is 2 and a lead
-    adds something, the most informative lead sentence (citing the articles whose lead has it)."""
-    same_title = tuple(a.doc_id for a in story.articles if _norm(a.title) == _norm(story.headline))
-    out = [Sentence(_ended(story.headline), same_title or (story.headline_doc,))]
+    """The headline, citing every article of the story (they all report it), and, when
+    ``sentences`` is 2 and a lead adds something, the most informative lead sentence (citing the
+    articles whose lead has it)."""
+    out = [Sentence(_ended(clean_title(story.headline)), tuple(a.doc_id for a in story.articles))]
     if sentences < 2:
         return tuple(out)
     counts = Counter(n for a in story.articles for n in set(a.names))

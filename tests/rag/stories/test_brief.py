@@ -51,7 +51,7 @@ def test_stories_rank_by_outlets_then_articles_and_keep_to_the_window(app):
 
 
 def test_every_brief_sentence_cites_its_articles_and_says_how_many_outlets(app):
-    b = brief(app.stories, WEEK)
+    b = brief(app.stories, WEEK, leads=None)
     first, second = b.text.splitlines()
     assert first.endswith("(2 outlets)") and second.endswith("(1 outlet)")
     for item in b.items:
@@ -63,7 +63,7 @@ def test_every_brief_sentence_cites_its_articles_and_says_how_many_outlets(app):
 
 
 def test_a_brief_stops_after_the_story_that_crosses_max_words(app):
-    assert len(brief(app.stories, WEEK, max_words=10).items) == 1
+    assert len(brief(app.stories, WEEK, max_words=5).items) == 1
 
 
 def test_a_topic_keeps_the_stories_retrieval_finds(app):
@@ -104,3 +104,15 @@ def test_brief_timeline_and_stories_commands(app, settings, monkeypatch, capsys)
     story_id = app.stories.stories_of(["c"])["c"]
     assert main(base + ["timeline", story_id]) == 0
     assert "2024-03-07  cnn.com: Earthquake strikes Turkey." in capsys.readouterr().out
+
+
+def test_by_default_a_brief_gives_headlines_without_their_site_each_citing_the_storys_articles(make_app):
+    app = make_app("unused")
+    app.ingestor.add_documents([Document("a", "NASA launches Artemis rocket to the Moon - CNN", LAUNCH,
+                                         url="https://cnn.com/a", published="2024-03-06"),
+                                Document("b", "Artemis rocket lifts off | BBC", LAUNCH, url="https://bbc.co.uk/b",
+                                         published="2024-03-07")])
+    b = brief(app.stories, WEEK)
+    (line,) = b.text.splitlines()
+    assert line in ("NASA launches Artemis rocket to the Moon.[1][2] (2 outlets)",
+                    "Artemis rocket lifts off.[1][2] (2 outlets)")
