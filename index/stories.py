@@ -7,7 +7,7 @@ compares). A story is the set of rows with one story id: there is no story row t
 disagree with its articles, so a story whose last article goes is gone, and a document removed or
 replaced takes its row with it (ON DELETE CASCADE from ``documents``; a replaced document is
 assigned again by the Ingestor). `StoryStore` is what the assigner, the briefs and `migrate`
-call: `index.sqlite_stories.SqliteStoryStore` and `index.postgres.stories.PostgresStoryStore`
+call: `index.sqlite.stories.SqliteStoryStore` and `index.postgres.stories.PostgresStoryStore`
 implement it over `index.story_tables.StoryTables` (the SQL, once). Not here: deciding which story
 an article joins (rag.stories.assign), headlines, summaries and ranking (rag.stories).
 """
@@ -64,8 +64,8 @@ class StoryStore(Protocol):
         candidates (an index on the day keeps this to the window, whatever the archive's size)."""
 
     def put(self, articles: Sequence[StoryArticle]) -> None:
-        """Insert or replace these memberships, in one transaction. StoreError for an article
-        whose document is not stored."""
+        """Insert or replace these memberships, in one transaction. An article whose document is
+        not stored (removed by another process since it was written) is skipped: it has no story."""
 
     def articles_of(self, story_ids: Sequence[str]) -> dict[str, list[StoryArticle]]:
         """Each story's articles, in date order (a story id with no articles is left out)."""

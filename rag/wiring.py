@@ -124,10 +124,10 @@ def open_store(settings: Settings, embedder: Embedder) -> DocumentStore:
         from index.postgres import PostgresStore
 
         return PostgresStore(settings.store, embed_model=embedder.name)
-    from index.store import Store
+    from index.sqlite import SqliteStore
 
-    return Store(settings.db_path, settings.faiss_path, embed_model=embedder.name,
-                 ann_threshold=settings.ann_threshold)
+    return SqliteStore(settings.db_path, settings.faiss_path, embed_model=embedder.name,
+                       ann_threshold=settings.ann_threshold)
 
 
 def open_feeds(settings: Settings, store: DocumentStore) -> FeedStore:
@@ -137,7 +137,7 @@ def open_feeds(settings: Settings, store: DocumentStore) -> FeedStore:
         from index.postgres.feeds import PostgresFeedStore
 
         return PostgresFeedStore(store)
-    from index.sqlite_feeds import SqliteFeedStore
+    from index.sqlite.feeds import SqliteFeedStore
 
     return SqliteFeedStore(store)
 
@@ -148,7 +148,7 @@ def open_stories(settings: Settings, store: DocumentStore) -> StoryStore:
         from index.postgres.stories import PostgresStoryStore
 
         return PostgresStoryStore(store)
-    from index.sqlite_stories import SqliteStoryStore
+    from index.sqlite.stories import SqliteStoryStore
 
     return SqliteStoryStore(store)
 

@@ -15,14 +15,14 @@ import time
 from typing import Callable
 
 from index.errors import StoreError
-from index.sqlite_feeds import mark_made_items
-from index.sqlite_stories import add_story_table
-from index.transaction import transaction
+from index.sqlite.feeds import mark_made_items
+from index.sqlite.stories import add_story_table
+from index.sqlite.transaction import transaction
 
 SCHEMA_VERSION = "3"
 # MIGRATIONS[n] turns a version-n store into a version-(n+1) one, inside the transaction that
-# opens it. 2: which feed items made their document (index.sqlite_feeds.mark_made_items);
-# 3: the story table (index.sqlite_stories.add_story_table).
+# opens it. 2: which feed items made their document (index.sqlite.feeds.mark_made_items);
+# 3: the story table (index.sqlite.stories.add_story_table).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: mark_made_items, 2: add_story_table}
 
 SCHEMA = """
@@ -133,8 +133,8 @@ def migration_steps(found: str, current: str | None = None) -> list[int]:
 
 def create(conn: sqlite3.Connection) -> None:
     """Create the schema in a new store, or check and migrate an existing one."""
-    from index.sqlite_feeds import FEEDS_SCHEMA
-    from index.sqlite_stories import STORIES_SCHEMA
+    from index.sqlite.feeds import FEEDS_SCHEMA
+    from index.sqlite.stories import STORIES_SCHEMA
 
     with transaction(conn, write=True):
         found = _stored_version(conn)
