@@ -73,6 +73,9 @@ class StoryStore(Protocol):
     def stories_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The story id of each of these documents that has one."""
 
+    def urls_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The URL of each of these documents that has one (for links to a story's articles)."""
+
     def story_ids(self, window: DateWindow | None = None) -> list[str]:
         """The stories with an article in ``window`` (every story when None), newest first."""
 

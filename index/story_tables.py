@@ -38,6 +38,7 @@ class StoryStatements:
     story_ids: str = "SELECT story_id FROM story_articles GROUP BY story_id ORDER BY MAX(day) DESC, story_id"
     story_ids_within: str = ("SELECT story_id FROM story_articles WHERE day >= {p} AND day < {p} "
                              "GROUP BY story_id ORDER BY MAX(day) DESC, story_id")
+    urls_of: str = "SELECT id, url FROM documents WHERE {among}"
     clear: str = "DELETE FROM story_articles"
     clear_since: str = "DELETE FROM story_articles WHERE day >= {p}"
     count: str = "SELECT COUNT(*), COUNT(DISTINCT story_id) FROM story_articles"
@@ -90,6 +91,9 @@ class StoryTables:
 
     def stories_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
         return dict(self._among(self.SQL.stories_of, "doc_id", list(dict.fromkeys(doc_ids))))
+
+    def urls_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        return {d: u for d, u in self._among(self.SQL.urls_of, "id", list(dict.fromkeys(doc_ids))) if u}
 
     def story_ids(self, window: DateWindow | None = None) -> list[str]:
         if window is None:

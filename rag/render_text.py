@@ -30,6 +30,7 @@ def answer_json(a: Answer, corroboration: Mapping[str, Corroboration] | None = N
     return {
         "question": a.question,
         "answer": a.text,
+        "form": a.form,
         "abstained": a.abstained,
         "sentences": [{"text": s.text, "citations": list(s.citations), "supported": s.supported} for s in a.sentences],
         "citations": [{"number": c.number, "doc_id": c.passage.doc_id, "chunk_id": c.passage.chunk_id,

@@ -76,7 +76,7 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     retriever = make_retriever(store, embedder, settings)
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
-                        max_question_chars=settings.max_question_chars)
+                        max_question_chars=settings.max_question_chars, stories=stories)
     fetcher = Fetcher(fetch_policy(settings))
     feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,

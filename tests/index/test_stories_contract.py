@@ -90,3 +90,14 @@ def test_clear_since_a_day_or_everything(stores):
     assert stories.clear("2024-03-03") == 1
     assert [a.doc_id for a in stories.articles_of(["s1"])["s1"]] == ["a"]
     assert stories.clear() == 1 and stories.count() == (0, 0)
+
+
+def test_urls_of_gives_the_documents_links(stores):
+    """The briefs' sources and the chat's Stories view link each article to its page."""
+    from dataclasses import replace
+
+    store, stories = stores
+    with_url = replace(prepared("a", "text a"), document=replace(prepared("a", "text a").document,
+                                                                   url="https://a.example/1"))
+    store.write([with_url, prepared("b", "text b")])
+    assert stories.urls_of(["a", "b", "ghost"]) == {"a": "https://a.example/1"}
