@@ -23,8 +23,8 @@ def story_anchor(index: int, number: int) -> str:
 def render_story(story: Story, index: int, urls: Mapping[str, str]) -> str:
     numbers = {a.doc_id: n for n, a in enumerate(story.articles, 1)}
     summary = " ".join(
-        text(s.text) + "".join(f' <a class="nr-cite" href="#{story_anchor(index, numbers[d])}">[{numbers[d]}]</a>'
-                               for d in s.doc_ids if d in numbers)
+        text(s.text) + " " + "".join(f'<a class="nr-cite" href="#{story_anchor(index, numbers[d])}">[{numbers[d]}]</a>'
+                                     for d in s.doc_ids if d in numbers)
         for s in summarise(story))
     outlets, articles = len(story.outlets), len(story.articles)
     days = story.first_day if story.first_day == story.last_day else f"{story.first_day} to {story.last_day}"

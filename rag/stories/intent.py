@@ -72,8 +72,8 @@ def _brief_window(text: str, window: TimeWindow | None, today: date) -> DateWind
         day = since.group("day").lower()
         back = 1 if day == "yesterday" else (today.weekday() - _WEEKDAYS.index(day)) % 7
         return (today - timedelta(days=back)).isoformat(), (today + timedelta(days=1)).isoformat()
-    if window is not None:
-        return window.iso()
+    if window is not None:  # up to today: the lag rag.timeexpr adds for late reports is the future here
+        return window.start.isoformat(), min(window.end, today + timedelta(days=1)).isoformat()
     return (today - timedelta(days=BRIEF_DAYS - 1)).isoformat(), (today + timedelta(days=1)).isoformat()
 
 

@@ -35,8 +35,9 @@ def test_a_brief_on_a_topic_keeps_the_topic_without_its_time_expression(question
 
 
 def test_the_brief_covers_the_window_the_question_names_else_the_last_week():
-    assert asked("What happened this week?").window == resolve_window("this week", TODAY).iso()
-    assert asked("What happened today?").window == resolve_window("today", TODAY).iso()
+    assert asked("What happened this week?").window == ("2026-11-29", "2026-12-06")  # to today, not after
+    assert asked("What happened today?").window == ("2026-12-05", "2026-12-06")
+    assert asked("What happened last month?").window == ("2026-11-01", "2026-12-06")
     assert asked("What's new on the strike?").window == ("2026-11-29", "2026-12-06")
     assert asked("Brief me on the strike since Monday").window == ("2026-11-30", "2026-12-06")
     assert asked("Brief me since yesterday").window == ("2026-12-04", "2026-12-06")
