@@ -63,7 +63,7 @@ class StoryTables:
     def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         return list(self.store._read(sql, params))
 
-    def _among(self, sql: str, column: str, values: Sequence[str]) -> list[tuple]:
+    def _rows_among(self, sql: str, column: str, values: Sequence[str]) -> list[tuple]:
         rows: list[tuple] = []
         for start in range(0, len(values), _BATCH):
             among, params = self.store._among(column, values[start:start + _BATCH])
@@ -83,17 +83,17 @@ class StoryTables:
     def articles_of(self, story_ids: Sequence[str]) -> dict[str, list[StoryArticle]]:
         ids = list(dict.fromkeys(story_ids))
         out: dict[str, list[StoryArticle]] = {}
-        for row in self._among(self.SQL.articles_of, "story_id", ids):
+        for row in self._rows_among(self.SQL.articles_of, "story_id", ids):
             out.setdefault(row[1], []).append(read_article(row))
         for articles in out.values():  # batches each come in order; the whole in date order
             articles.sort(key=lambda a: (a.day, a.doc_id))
         return {i: out[i] for i in ids if i in out}
 
     def stories_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        return dict(self._among(self.SQL.stories_of, "doc_id", list(dict.fromkeys(doc_ids))))
+        return dict(self._rows_among(self.SQL.stories_of, "doc_id", list(dict.fromkeys(doc_ids))))
 
     def urls_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        return {d: u for d, u in self._among(self.SQL.urls_of, "id", list(dict.fromkeys(doc_ids))) if u}
+        return {d: u for d, u in self._rows_among(self.SQL.urls_of, "id", list(dict.fromkeys(doc_ids))) if u}
 
     def story_ids(self, window: DateWindow | None = None) -> list[str]:
         if window is None:
