@@ -7,7 +7,8 @@ id and content hash, and copies the rest. Chunks keep their offsets, text hashes
 entries (the shipped-corpus and eval-index stamps) are copied last, once every document is
 there, so a store that claims a corpus is indexed is never one that lacks part of it. Feeds, with
 their fetch state and items, go over after the documents their items became, each feed whole in
-one transaction; a rerun skips a feed the target holds exactly so.
+one transaction; a rerun skips a feed the target holds exactly so. Stories (each article's
+membership, with its vector) go over as they are, so the target needs no re-assignment.
 
 Not done: removing target documents the source does not hold (the target may hold more), and
 copying between stores of different embedding models (opening the target refuses that).
@@ -20,6 +21,7 @@ from typing import Callable
 
 from index.base import DocumentStore
 from index.feeds import FeedStore
+from index.stories import StoryStore
 
 ProgressFn = Callable[[int, int], None]  # (documents done, documents in the source)
 
@@ -32,13 +34,15 @@ class MigrateReport:
     seconds: float
     feeds_copied: int = 0
     feeds_skipped: int = 0
+    story_articles: int = 0
 
 
 def copy_store(source: DocumentStore, target: DocumentStore, *, batch_docs: int = 64,
                progress: ProgressFn | None = None,
-               feeds: tuple[FeedStore, FeedStore] | None = None) -> MigrateReport:
+               feeds: tuple[FeedStore, FeedStore] | None = None,
+               stories: tuple[StoryStore, StoryStore] | None = None) -> MigrateReport:
     """Copy ``source`` into ``target``; ``feeds`` (the source's feed store, the target's) copies
-    the feeds too."""
+    the feeds too, ``stories`` (likewise) the stories."""
     started = time.perf_counter()
     infos = source.documents()
     todo = [d.id for d in infos if target.content_hash(d.id) != d.content_hash]
@@ -55,11 +59,24 @@ def copy_store(source: DocumentStore, target: DocumentStore, *, batch_docs: int 
         if progress:
             progress(done, len(infos))
     feeds_copied, feeds_skipped = copy_feeds(*feeds) if feeds else (0, 0)
+    story_articles = copy_stories(*stories) if stories else 0
     for key, value in source.user_meta().items():
         target.set_meta(key, value)
     target.flush()
     return MigrateReport(copied, len(infos) - len(todo), chunks, time.perf_counter() - started,
-                         feeds_copied, feeds_skipped)
+                         feeds_copied, feeds_skipped, story_articles)
+
+
+def copy_stories(source: StoryStore, target: StoryStore, page: int = 500) -> int:
+    """Every story membership of ``source`` into ``target`` (replacing the target's for the same
+    articles); how many articles."""
+    ids = source.story_ids()
+    copied = 0
+    for start in range(0, len(ids), page):
+        rows = [a for group in source.articles_of(ids[start:start + page]).values() for a in group]
+        target.put(rows)
+        copied += len(rows)
+    return copied
 
 
 def copy_feeds(source: FeedStore, target: FeedStore) -> tuple[int, int]:

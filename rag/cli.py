@@ -40,6 +40,9 @@ COMMANDS: dict[str, str] = {
     "sync": "rag.feeds.cli:sync",
     "migrate": "rag.migrate:migrate_command",
     "serve-model": "rag.serving_cli:serve_model",
+    "brief": "rag.stories.cli:brief_command",
+    "timeline": "rag.stories.cli:timeline_command",
+    "stories": "rag.stories.cli:stories",
 }
 
 
@@ -245,15 +248,18 @@ def cmd_ask(run: Invocation, question: str, as_json: bool, as_of: str | None, to
             streamed.append(item)
             print(item, end="", flush=True)
     assert answer is not None
+    from rag.stories.corroboration import corroborate
+
+    corroboration = corroborate(app.stories, [c.passage.doc_id for c in answer.citations])
     if as_json:
-        print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
+        print(json.dumps(answer_json(answer, corroboration), indent=2, ensure_ascii=False))
         return 0
     print()
     if answer.window is not None:
         print(window_text(answer.window), file=sys.stderr)
     if _normalised(answer.text) != _normalised("".join(streamed)):
         print(f"\nChecked answer: {answer.text}")
-    print(sources_text(answer))
+    print(sources_text(answer, corroboration=corroboration))
     return 0
 
 

@@ -18,7 +18,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -102,14 +102,22 @@ class Plan:
     texts: tuple[str, ...]
 
 
+class AfterWrite(Protocol):
+    """Told of each batch once the store has it (rag.stories.assign.StoryAssigner.written)."""
+
+    def written(self, batch: Sequence[PreparedDocument]) -> None: ...
+
+
 # Takes the plans in order and yields each with the embeddings of its ``texts``, in order.
 EmbedStream = Callable[[Iterable[Plan]], Iterator[tuple[Plan, np.ndarray]]]
 
 
 class Ingestor:
     def __init__(self, store: DocumentStore, embedder: Embedder, chunker: Chunker, *, limits: Limits,
-                 batch_chunks: int = 256, embed_stream: EmbedStream | None = None) -> None:
+                 batch_chunks: int = 256, embed_stream: EmbedStream | None = None,
+                 after_write: AfterWrite | None = None) -> None:
         """``embed_stream`` embeds the batches elsewhere (rag.ray_embed); by default here.
+        ``after_write`` hears of every batch written (stories: every road in comes through here).
 
         ``limits`` bound every document this ingestor stores, whatever made it (rag.limits).
         """
@@ -119,11 +127,12 @@ class Ingestor:
         self.limits = limits
         self.batch_chunks = batch_chunks
         self.embed_stream = embed_stream or self._embed_here
+        self.after_write = after_write
 
     def embedding_with(self, embed_stream: EmbedStream) -> Ingestor:
         """This ingestor (same store, chunker and limits) embedding its batches with ``embed_stream``."""
         return Ingestor(self.store, self.embedder, self.chunker, limits=self.limits,
-                        batch_chunks=self.batch_chunks, embed_stream=embed_stream)
+                        batch_chunks=self.batch_chunks, embed_stream=embed_stream, after_write=self.after_write)
 
     def load(self, paths: Iterable[Path]) -> Iterator[Document | InputError]:
         """The documents under ``paths``, read under this ingestor's limits."""
@@ -268,6 +277,8 @@ class Ingestor:
             embeddings = np.vstack(rows) if rows else np.zeros((0, fresh.shape[1] if fresh.size else 0), np.float32)
             batch.append(PreparedDocument(doc, digest, chunks, embeddings, hashes))
         self.store.write(batch)
+        if self.after_write is not None:
+            self.after_write.written(batch)
         _malloc_trim()()
         for (doc, _, replaces), chunks in zip(plan.documents, plan.chunks):
             (report.updated if replaces else report.added).append(doc.id)

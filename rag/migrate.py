@@ -37,7 +37,7 @@ def migrate_command(run: Invocation, to: str, batch: int) -> int:
     from tqdm import tqdm
 
     from index.migrate import copy_store
-    from rag.wiring import build, open_feeds, open_store
+    from rag.wiring import build, open_feeds, open_store, open_stories
 
     if batch < 1:
         raise ConfigError(f"--batch {batch}: must be a positive number")
@@ -53,7 +53,8 @@ def migrate_command(run: Invocation, to: str, batch: int) -> int:
 
     try:
         report = copy_store(app.store, target, batch_docs=batch, progress=update,
-                            feeds=(app.feeds, open_feeds(wanted, target)))
+                            feeds=(app.feeds, open_feeds(wanted, target)),
+                            stories=(app.stories, open_stories(wanted, target)))
     finally:
         bar.close()
         target.close()

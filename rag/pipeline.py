@@ -5,13 +5,16 @@ checked text, citations and timings, or one that declines: whether to answer is 
 rag.abstention, before the model is called (weak evidence, a name no article mentions) and after
 it replied (it said the corpus does not cover the question, or only restated the question or a
 heading). Follow-up questions are searched together with the previous question, so "and what
-does Beijing offer them?" finds the same story. Not here: wiring models to settings
+does Beijing offer them?" finds the same story. A question that asks for a brief or a timeline
+("What happened this week?", "How did X develop?": rag.stories.intent) is answered by one, from
+the stories, when the pipeline has them and one matches. Not here: wiring models to settings
 (rag.wiring), or presenting the answer (CLI, UI).
 """
 from __future__ import annotations
 
 import time
-from typing import Iterator, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from index.records import Passage
 from rag.abstention import after_generation, before_generation
@@ -25,8 +28,14 @@ from rag.question import analyse
 from rag.quoting import visible_passages
 from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
+from rag.stories.answer import story_answer
+from rag.stories.intent import story_question
 from rag.timeexpr import TimeWindow
 
+if TYPE_CHECKING:
+    from index.stories import StoryStore
+
+TOPIC_PASSAGES = 10
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
 
@@ -43,13 +52,15 @@ def checked_question(question: str, max_chars: int) -> str:
 
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
-                 min_evidence: float, context_chars: int, max_question_chars: int) -> None:
+                 min_evidence: float, context_chars: int, max_question_chars: int,
+                 stories: StoryStore | None = None) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.generator = generator
         self.min_evidence = min_evidence
         self.context_chars = context_chars
         self.max_question_chars = max_question_chars
+        self.stories = stories
 
     def ask(self, question: str, history: History = (), **options) -> Answer:
         answer = None
@@ -66,6 +77,11 @@ class Pipeline:
         ``as_of`` (ISO date) answers about the news as of that day (see `Retriever.retrieve`).
         """
         question = checked_question(question, self.max_question_chars)
+        story = self._story_answer(question, as_of)
+        if story is not None:
+            yield story.text
+            yield story
+            return
         started = time.perf_counter()
         search_text = question if not history else f"{history[-1][0]} {question}"
         query_vector = self.embedder.embed([search_text])[0]
@@ -112,6 +128,19 @@ class Pipeline:
         timings["total"] = time.perf_counter() - started
         yield Answer(question, checked.text, checked.sentences, checked.citations, tuple(passages),
                      False, timings, len(pieces), self.generator.name, asked.window)
+
+    def _story_answer(self, question: str, as_of: str | None) -> Answer | None:
+        """The brief or timeline the question asks for, or None (not asked for, or no story found)."""
+        if self.stories is None:
+            return None
+        today = date.fromisoformat(as_of[:10]) if as_of else date.today()
+        asked = story_question(question, self.retriever.time_window(question, as_of), today)
+        if asked is None:
+            return None
+        # The topic's stories are those of the articles retrieval ranks first for it.
+        find = lambda topic: [p.doc_id for p in self.retriever.retrieve(topic, top_k=TOPIC_PASSAGES, prefer=None,
+                                                                         as_of=as_of)]
+        return story_answer(question, asked, self.stories, find)
 
     def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
                     tokens: int, window: TimeWindow | None) -> Answer:

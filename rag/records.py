@@ -47,6 +47,8 @@ class Answer:
     ``abstained`` is True when newsrag said the corpus does not cover the question.
     ``timings`` holds seconds for ``retrieval``, ``first_token`` and ``total``. ``window`` is the
     publication window retrieval preferred (the question's "this week"), None when it preferred none.
+    ``form`` is "answer" for the model's answer, "brief" or "timeline" when the question asked for
+    one (rag.stories.intent): its sentences are then the stories' and articles' own, cited.
     """
 
     question: str
@@ -59,3 +61,4 @@ class Answer:
     tokens: int = 0
     model: str = ""
     window: TimeWindow | None = None
+    form: str = "answer"

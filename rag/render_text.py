@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import textwrap
 from datetime import timedelta
+from typing import TYPE_CHECKING, Mapping
 
 from index.records import Passage
 from rag.records import Answer
 from rag.timeexpr import TimeWindow
+
+if TYPE_CHECKING:
+    from rag.stories.corroboration import Corroboration
 
 
 def passage_json(p: Passage) -> dict:
@@ -20,16 +24,21 @@ def passage_json(p: Passage) -> dict:
             "keyword_rank": p.keyword_rank, "text": p.text}
 
 
-def answer_json(a: Answer) -> dict:
+def answer_json(a: Answer, corroboration: Mapping[str, Corroboration] | None = None) -> dict:
+    """``corroboration`` (rag.stories.corroboration, by document id) adds each citation's story."""
+    corroboration = corroboration or {}
     return {
         "question": a.question,
         "answer": a.text,
+        "form": a.form,
         "abstained": a.abstained,
         "sentences": [{"text": s.text, "citations": list(s.citations), "supported": s.supported} for s in a.sentences],
         "citations": [{"number": c.number, "doc_id": c.passage.doc_id, "chunk_id": c.passage.chunk_id,
                        "title": c.passage.title, "published": c.passage.published, "url": c.passage.url,
                        "span": c.span, "span_start": c.span_start, "span_end": c.span_end,
-                       "text": c.passage.text} for c in a.citations],
+                       "text": c.passage.text,
+                       "story": corroboration[c.passage.doc_id].json() if c.passage.doc_id in corroboration else None}
+                      for c in a.citations],
         "retrieved": [passage_json(p) for p in a.passages],
         "timings": {k: round(v, 4) for k, v in a.timings.items()},
         "latency_s": round(a.timings.get("total", 0.0), 4),
@@ -52,7 +61,9 @@ def window_text(window: TimeWindow) -> str:
             f"for \u201c{window.phrase}\u201d)")
 
 
-def sources_text(a: Answer, width: int = 100) -> str:
+def sources_text(a: Answer, width: int = 100, corroboration: Mapping[str, Corroboration] | None = None) -> str:
+    """The sources block; with ``corroboration``, each source's story and its other outlets."""
+    corroboration = corroboration or {}
     if a.abstained or not a.citations:
         unsupported = [s.text for s in a.sentences if not s.supported]
         return "\n".join(f"(unsupported) {s}" for s in unsupported)
@@ -66,6 +77,8 @@ def sources_text(a: Answer, width: int = 100) -> str:
         facts = ", ".join(x for x in (p.published, p.url or p.source) if x)
         lines.append(f"[{c.number}] {p.title}" + (f" ({facts})" if facts else ""))
         lines.append(textwrap.indent(textwrap.fill(f"\u201c{c.span}\u201d", width - 4), "    "))
+        if p.doc_id in corroboration:
+            lines.append(f"    ({corroboration[p.doc_id].text})")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.feeds import FeedStore
+from index.stories import StoryStore
 from rag.asof import AsOfRule
 from index.base import DocumentStore
 from rag.chunking import Chunker
@@ -22,6 +23,7 @@ from rag.pipeline import Pipeline
 from rag.remote.embedder import OpenAIEmbedder
 from rag.remote.http import checked_url, server_url
 from rag.retrieval import Retriever
+from rag.stories.assign import StoryAssigner
 from rag.settings import Settings
 from rag.web.fetch import FetchPolicy, Fetcher
 
@@ -39,6 +41,7 @@ class Newsrag:
     fetcher: Fetcher
     feeds: FeedStore
     syncer: Syncer
+    stories: StoryStore
 
     def index_shipped_corpus(self, progress=None) -> IngestReport | None:
         """On the first run of a data directory, index the shipped ``corpus/`` folder once."""
@@ -67,15 +70,17 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     # A server's vectors are checked against one the store holds before any is used.
     embedder.check_against(store.sample_chunk)
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
-    ingestor = Ingestor(store, embedder, chunker, limits=limits(settings))
+    stories = open_stories(settings, store)
+    ingestor = Ingestor(store, embedder, chunker, limits=limits(settings),
+                        after_write=StoryAssigner(stories, embedder))
     retriever = make_retriever(store, embedder, settings)
     pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
-                        max_question_chars=settings.max_question_chars)
+                        max_question_chars=settings.max_question_chars, stories=stories)
     fetcher = Fetcher(fetch_policy(settings))
     feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
-                   Syncer(feeds, ingestor, fetcher, sync_limits(settings)))
+                   Syncer(feeds, ingestor, fetcher, sync_limits(settings)), stories)
 
 
 def sync_limits(settings: Settings) -> SyncLimits:
@@ -135,6 +140,17 @@ def open_feeds(settings: Settings, store: DocumentStore) -> FeedStore:
     from index.sqlite.feeds import SqliteFeedStore
 
     return SqliteFeedStore(store)
+
+
+def open_stories(settings: Settings, store: DocumentStore) -> StoryStore:
+    """The story table that goes with ``store`` (as `open_feeds`)."""
+    if settings.store:
+        from index.postgres.stories import PostgresStoryStore
+
+        return PostgresStoryStore(store)
+    from index.sqlite.stories import SqliteStoryStore
+
+    return SqliteStoryStore(store)
 
 
 def make_generator(settings: Settings) -> Generator:

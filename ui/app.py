@@ -1,4 +1,5 @@
-"""The Gradio page: a chat tab (streaming answers, sources panel, settings) and a documents tab.
+"""The Gradio page: a chat tab (streaming answers, sources panel, settings), a stories tab (the
+current stories, each opening to its timeline) and a documents tab.
 
 ``create_app`` lays out the page and wires events to the plain functions in ``ui.handlers``;
 ``launch_options`` gives the arguments ``Blocks.launch`` needs (host, port, login, upload limit,
@@ -69,6 +70,23 @@ CSS = """
 .nr-docs { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
 .nr-docs th, .nr-docs td { text-align: left; padding: 0.3em 0.5em; border-bottom: 1px solid var(--border-color-primary); }
 .nr-docs .nr-n { text-align: right; }
+.nr-icon { display: inline-block; width: 1.2em; height: 1.2em; line-height: 1.15em; text-align: center;
+           border: 1.5px solid currentColor; border-radius: 50%; font-style: normal; font-weight: 700;
+           font-size: 0.8em; font-family: ui-serif, Georgia, serif; }
+.nr-form { font-weight: 600; margin-bottom: 0.3em; }
+.nr-items { margin: 0; padding-left: 1.4em; }
+.nr-items li { margin-bottom: 0.25em; }
+.nr-corroboration { font-weight: 600; }
+.nr-story { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.6em 0.8em; margin-bottom: 0.6em; }
+.nr-story summary { cursor: pointer; }
+.nr-headline { font-weight: 700; font-size: 1.05em; }
+.nr-story .nr-facts { margin: 0.2em 0; }
+.nr-summary { margin: 0.3em 0 0; }
+.nr-timeline { margin: 0.6em 0 0; padding-left: 0; list-style: none; }
+.nr-entry { margin-bottom: 0.5em; scroll-margin-top: 1em; }
+.nr-entry:target { background: var(--color-accent-soft); }
+.nr-day { font-variant-numeric: tabular-nums; font-weight: 600; }
+.nr-lead { font-size: 0.92em; color: var(--body-text-color-subdued); margin-left: 2.2em; }
 """
 
 # A citation click scrolls its source into view inside the panel only as far as needed, instead
@@ -120,6 +138,9 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                                               elem_id="nr-top-k")
                             gr.Textbox(app.pipeline.generator.name, label="Model in use", interactive=False,
                                        elem_id="nr-model")
+            with gr.Tab("Stories", id="stories") as stories_tab:
+                refresh_stories = gr.Button("Refresh", size="sm", elem_id="nr-stories-refresh")
+                stories_view = gr.HTML(elem_id="nr-stories", js_on_load=None)
             with gr.Tab("Documents", id="documents") as documents_tab:
                 upload = gr.File(label="Add articles: " + " ".join(ALLOWED_SUFFIXES) +
                                  f" (up to {settings.upload_max_mb:g} MB each)",
@@ -177,12 +198,12 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
                          unit="documents")
 
             result = handlers.add_uploads(app, files, max_mb=settings.upload_max_mb, progress=indexing)
-            return render_upload_result(result), handlers.documents_html(app), None
+            return render_upload_result(result), handlers.documents_html(app), None, handlers.stories_html(app)
 
         # The documents tab's events stay off Gradio's API page and clients: they read and change
         # the corpus. (The page itself still calls them by number; ui.hosts keeps other sites out.)
         private = dict(api_visibility="private")
-        upload.upload(on_upload, [upload], [report, documents, upload], concurrency_limit=1,
+        upload.upload(on_upload, [upload], [report, documents, upload, stories_view], concurrency_limit=1,
                       concurrency_id="ingest", **private)
         def on_remove(doc_id: str) -> tuple[Any, ...]:
             doc = handlers.find_document(app, doc_id)
@@ -191,20 +212,27 @@ def create_app(app: Newsrag, settings: Settings) -> gr.Blocks:
 
         def on_confirm(doc_id: str) -> tuple[Any, ...]:
             return (handlers.remove_document(app, doc_id), handlers.documents_html(app), "",
-                    gr.update(visible=False), "")
+                    gr.update(visible=False), "", handlers.stories_html(app))
 
         remove.click(on_remove, [remove_id], [removed, confirm_row, pending], **private)
-        confirm.click(on_confirm, [pending], [removed, documents, remove_id, confirm_row, pending],
+        confirm.click(on_confirm, [pending], [removed, documents, remove_id, confirm_row, pending, stories_view],
                       concurrency_limit=1, concurrency_id="ingest", **private)
         cancel.click(lambda: ("", gr.update(visible=False), ""), None, [removed, confirm_row, pending], **private)
         ingest = dict(concurrency_limit=1, concurrency_id="ingest", **private)
+        # Every change to the corpus redraws the Stories view: its articles joined stories as they were indexed.
         for button, action in ((feed_add, feeds.add_feed), (feed_remove, feeds.remove_feed)):
-            button.click(lambda url, act=action: (act(app, url), feeds.feeds_html(app), handlers.documents_html(app)),
-                         [feed_url], [feed_report, feed_table, documents], **ingest)
-        feed_sync.click(lambda: (feeds.sync_now(app), feeds.feeds_html(app), handlers.documents_html(app)),
-                        None, [feed_report, feed_table, documents], **ingest)
-        article_add.click(lambda url: (feeds.add_article(app, url), handlers.documents_html(app)),
-                          [article_url], [article_report, documents], **ingest)
+            button.click(lambda url, act=action: (act(app, url), feeds.feeds_html(app), handlers.documents_html(app),
+                                                  handlers.stories_html(app)),
+                         [feed_url], [feed_report, feed_table, documents, stories_view], **ingest)
+        feed_sync.click(lambda: (feeds.sync_now(app), feeds.feeds_html(app), handlers.documents_html(app),
+                                 handlers.stories_html(app)),
+                        None, [feed_report, feed_table, documents, stories_view], **ingest)
+        article_add.click(lambda url: (feeds.add_article(app, url), handlers.documents_html(app),
+                                       handlers.stories_html(app)),
+                          [article_url], [article_report, documents, stories_view], **ingest)
+        # The background sync (rag.feeds.background) adds articles too: the view is redrawn when opened.
+        for trigger in (stories_tab.select, refresh_stories.click):
+            trigger(lambda: handlers.stories_html(app), None, stories_view, **private)
         demo.load(lambda: handlers.documents_html(app), None, documents, **private)
         documents_tab.select(lambda: (handlers.documents_html(app), feeds.feeds_html(app)), None,
                              [documents, feed_table], **private)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -128,8 +129,18 @@ def respond(app: Newsrag, question: str, turns: Sequence[Turn], top_k: int | Non
     assert answer is not None, "Pipeline.stream ended without an Answer"
     # A new list, never the one yielded before: each update is a snapshot Gradio may still hold.
     turns = [*turns, Turn(number, question, answer.text, render_answer_html(answer, number),
-                          render_sources_html(answer, number))]
+                          render_sources_html(answer, number, corroboration(app, answer)))]
     yield chat_messages(turns), turns, sources_panel(turns)
+
+
+def corroboration(app: Newsrag, answer: Answer) -> dict:
+    """Each cited article's story and its other outlets, for the sources panel (a brief's sources
+    are its stories' own articles, and say so in the brief already)."""
+    from rag.stories.corroboration import corroborate
+
+    if answer.form != "answer" or not answer.citations:
+        return {}
+    return corroborate(app.stories, [c.passage.doc_id for c in answer.citations])
 
 
 def clear_chat(session: Session | None = None) -> ChatUpdate:
@@ -228,3 +239,28 @@ def ask_to_remove(app: Newsrag, doc_id: str) -> str:
 
 def documents_html(app: Newsrag) -> str:
     return render_documents_html(app.store.documents())
+
+
+# -- stories --------------------------------------------------------------------------------------
+
+STORIES_SHOWN = 20
+STORY_DAYS = 7  # the Stories view shows a week, as a brief does
+
+
+def stories_html(app: Newsrag, today: date | None = None) -> str:
+    """The Stories view: the last week's stories, or when the last week has none, those of the
+    week up to the newest story's last day (a corpus of older news still shows its stories)."""
+    from rag.stories.story import current_stories, story
+    from ui.render_stories import render_stories_html
+
+    today = today or date.today()
+    found = current_stories(app.stories, STORIES_SHOWN, STORY_DAYS, today)
+    if not found:
+        newest = next(iter(app.stories.story_ids()), None)
+        latest = story(app.stories, newest) if newest else None
+        if latest is None:
+            return render_stories_html([], {}, None)
+        today = date.fromisoformat(latest.last_day)
+        found = current_stories(app.stories, STORIES_SHOWN, STORY_DAYS, today)
+    urls = app.stories.urls_of([a.doc_id for s in found for a in s.articles])
+    return render_stories_html(found, urls, ((today - timedelta(days=STORY_DAYS - 1)).isoformat(), today.isoformat()))

@@ -13,9 +13,10 @@ import html
 import ipaddress
 import re
 import unicodedata
+from datetime import timedelta
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from index.records import DocumentInfo
@@ -23,6 +24,9 @@ from rag.errors import InputError
 from rag.ingest import IngestReport
 from rag.markers import split_closing
 from rag.records import Answer, AnswerSentence, Citation
+
+if TYPE_CHECKING:
+    from rag.stories.corroboration import Corroboration
 
 # gr.HTML evaluates its value through a JS template (``${}``) and Handlebars (``{{}}``); numeric
 # entities display the same characters without either engine seeing them.
@@ -121,17 +125,36 @@ def render_error(message: str) -> str:
 def render_answer_html(answer: Answer, turn: int = 1) -> str:
     """The checked answer: citation markers link to the sources panel, unsupported sentences flagged."""
     if answer.abstained:
-        return (f'<div class="nr-answer nr-abstained" role="note"><span class="nr-icon" aria-hidden="true">ⓘ</span> '
+        # A letter in a CSS circle, not a symbol character: a browser without an emoji or symbol
+        # font (Debian's Chromium) drew U+24D8 as an empty box.
+        return (f'<div class="nr-answer nr-abstained" role="note"><span class="nr-icon" aria-hidden="true">i</span> '
                 f'{text(answer.text, breaks=True)}</div>')
     titles = {c.number: c.passage.title for c in answer.citations}
     sentences = [_sentence_html(s, turn, titles) for s in answer.sentences] or [text(answer.text)]
     meta = [f"{len(answer.citations)} source{'s' if len(answer.citations) != 1 else ''}"]
+    if answer.form in ("brief", "timeline"):
+        # One line per story (brief) or article (timeline), extractive: no model wrote it.
+        head = _story_heading(answer)
+        items = "".join(f"<li>{s}</li>" for s in sentences)
+        meta.append("from the stories, no model")
+        return (f'<div class="nr-answer nr-{answer.form}"><div class="nr-form">{head}</div>'
+                f'<ol class="nr-items">{items}</ol><div class="nr-meta">{" · ".join(meta)}</div></div>')
     if answer.model:
         meta.append(text(answer.model))
     if "total" in answer.timings:
         meta.append(f"{answer.timings['total']:.1f} s")
     return (f'<div class="nr-answer">{" ".join(sentences)}'
             f'<div class="nr-meta">{" · ".join(meta)}</div></div>')
+
+
+def _story_heading(answer: Answer) -> str:
+    if answer.form == "timeline":
+        return "Timeline, oldest first"
+    if answer.window is None:
+        return "Brief: the most reported stories first"
+    last = answer.window.end - timedelta(days=1)
+    return (f"Brief of {text(answer.window.start.isoformat())} to {text(last.isoformat())}: "
+            "the most reported stories first")
 
 
 def _sentence_html(sentence: AnswerSentence, turn: int, titles: dict[int, str]) -> str:
@@ -156,7 +179,8 @@ def highlight(passage_text: str, start: int, end: int) -> str:
             + text(passage_text[end:].rstrip()))
 
 
-def render_source(citation: Citation, turn: int) -> str:
+def render_source(citation: Citation, turn: int, corroboration: Corroboration | None = None) -> str:
+    """One source; with its ``corroboration``, how many other outlets carry its story."""
     p = citation.passage
     facts = [text(p.published[:10]) if p.published else "no date"]
     if safe_url(p.url):
@@ -164,6 +188,8 @@ def render_source(citation: Citation, turn: int) -> str:
     elif p.url or p.source:
         facts.append(f'<span class="nr-where">{text(p.url or _short_source(p.source))}</span>')
     facts.append(f'<span class="nr-docid">id {text(p.doc_id)}</span>')
+    if corroboration is not None:
+        facts.append(f'<span class="nr-corroboration">{text(_corroboration_text(corroboration))}</span>')
     return (f'<li class="nr-source" id="{source_anchor(turn, citation.number)}">'
             f'<div class="nr-source-head"><span class="nr-num">[{int(citation.number)}]</span> '
             f'<span class="nr-title">{text(p.title)}</span></div>'
@@ -172,8 +198,17 @@ def render_source(citation: Citation, turn: int) -> str:
             "</li>")
 
 
-def render_sources_html(answer: Answer, turn: int = 1) -> str:
-    """This answer's entry in the sources panel."""
+def _corroboration_text(c: Corroboration) -> str:
+    if c.others == 0:
+        return "only this outlet reports its story"
+    return f"also reported by {c.others} outlet{'s' if c.others != 1 else ''}"
+
+
+def render_sources_html(answer: Answer, turn: int = 1,
+                        corroboration: Mapping[str, Corroboration] | None = None) -> str:
+    """This answer's entry in the sources panel; ``corroboration`` (by document id) says under
+    each source how many other outlets carry its story."""
+    corroboration = corroboration or {}
     head = f'<div class="nr-turn-q">Sources for “{text(answer.question)}”</div>'
     if answer.abstained:
         # Not "the corpus does not cover it": a reply that only restated the question abstains too.
@@ -181,7 +216,8 @@ def render_sources_html(answer: Answer, turn: int = 1) -> str:
     elif not answer.citations:
         body = '<p class="nr-none">No retrieved passage supports this answer.</p>'
     else:
-        body = '<ol class="nr-sources">' + "".join(render_source(c, turn) for c in answer.citations) + "</ol>"
+        body = '<ol class="nr-sources">' + "".join(
+            render_source(c, turn, corroboration.get(c.passage.doc_id)) for c in answer.citations) + "</ol>"
     return f'<section class="nr-turn" id="nr-turn-{int(turn)}">{head}{body}</section>'
 
 

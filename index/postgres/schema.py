@@ -119,6 +119,22 @@ STEPS: tuple[str, ...] = (
         GENERATED ALWAYS AS (to_tsvector('{WORDS_CONFIG}', {FOLDED_TEXT})) STORED;
     CREATE INDEX chunks_words ON chunks USING gin (words);
     """,
+    # 7: which story each article belongs to (index.stories, index.postgres.stories); the same
+    # table as the SQLite store's (index.sqlite.stories)
+    """
+    CREATE TABLE story_articles (
+        doc_id text PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+        story_id text NOT NULL,
+        day text NOT NULL,
+        outlet text NOT NULL,
+        title text NOT NULL,
+        lead text NOT NULL,
+        names text NOT NULL,
+        vector bytea NOT NULL
+    );
+    CREATE INDEX story_articles_by_day ON story_articles (day);
+    CREATE INDEX story_articles_by_story ON story_articles (story_id);
+    """,
 )
 VERSION = len(STEPS)
 

@@ -16,12 +16,14 @@ from typing import Callable
 
 from index.errors import StoreError
 from index.sqlite.feeds import mark_made_items
+from index.sqlite.stories import add_story_table
 from index.sqlite.transaction import transaction
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # MIGRATIONS[n] turns a version-n store into a version-(n+1) one, inside the transaction that
-# opens it. 2: which feed items made their document (index.sqlite.feeds.mark_made_items).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: mark_made_items}
+# opens it. 2: which feed items made their document (index.sqlite.feeds.mark_made_items);
+# 3: the story table (index.sqlite.stories.add_story_table).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: mark_made_items, 2: add_story_table}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -132,6 +134,7 @@ def migration_steps(found: str, current: str | None = None) -> list[int]:
 def create(conn: sqlite3.Connection) -> None:
     """Create the schema in a new store, or check and migrate an existing one."""
     from index.sqlite.feeds import FEEDS_SCHEMA
+    from index.sqlite.stories import STORIES_SCHEMA
 
     with transaction(conn, write=True):
         found = _stored_version(conn)
@@ -141,7 +144,7 @@ def create(conn: sqlite3.Connection) -> None:
             have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
             if have and column not in have:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-        for statement in _statements(SCHEMA + FEEDS_SCHEMA):
+        for statement in _statements(SCHEMA + FEEDS_SCHEMA + STORIES_SCHEMA):
             conn.execute(statement)
         conn.execute("INSERT INTO meta(key, value) VALUES ('schema', ?) "
                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (SCHEMA_VERSION,))

@@ -310,3 +310,67 @@ def test_feeds_and_article_urls_from_the_documents_tab_with_hostile_markup(open_
         page.click("#nr-feed-remove")
         page.locator("#nr-feed-report").filter(has_text="removed 1").wait_for()
         page.locator("#nr-feeds").filter(has_text="No feeds yet").wait_for()
+
+
+STORY_SHOT = Path("/tmp/stories-view.png")
+BRIEF_SHOT = Path("/tmp/stories-brief.png")
+
+
+def test_what_happened_this_week_is_a_brief_grouping_several_outlets_and_the_stories_view_shows_it(
+        open_page, tmp_path: Path, web) -> None:
+    """Issue 25, done means: three outlets' feeds on 127.0.0.1 report one event; in the chat "What
+    happened this week?" gives a cited brief whose first story groups the three reports, and the
+    Stories view shows it with its timeline. The pages are saved to /tmp/stories-brief.png and
+    /tmp/stories-view.png."""
+    from datetime import date, timedelta
+
+    from feed_samples import Item, rss
+    from fixture_server import Route
+    from story_samples import EVENT, OUTLETS
+
+    settings = fake_settings(tmp_path, allow_private_urls=True, fetch_per_host_rps=1000)
+    app = build(settings, embedder=HashEmbedder(), generator=ScriptedGenerator("The corpus does not cover this question."))
+    today = date.today()
+    for i, (site, title) in enumerate(OUTLETS):
+        items = [Item(f"ferry-{i}", title, web.url(f"/o{i}/ferry"), (today - timedelta(days=i)).isoformat(),
+                      content=f"<p>{EVENT}</p>" * 3)]
+        if i == 0:
+            items.append(Item("library", "City council approves new library budget", web.url("/o0/library"),
+                              today.isoformat(), content="<p>The city council approved a budget for the new central "
+                                                         "library on Monday, with construction to start next spring.</p>" * 3))
+        web.routes[f"/o{i}.xml"] = Route(rss(site, items))
+    with serve(app, settings) as url:
+        page = open_page(url)
+        page.get_by_role("tab", name="Stories").click()
+        page.locator("#nr-stories").filter(has_text="No stories yet").wait_for()
+        page.get_by_role("tab", name="Documents").click()
+        for i, (site, _) in enumerate(OUTLETS):
+            page.fill("#nr-feed-url textarea", web.url(f"/o{i}.xml"))
+            page.click("#nr-feed-add")
+            page.locator("#nr-feeds").filter(has_text=site).wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Chat").click()
+        ask(page, "What happened this week?")
+        brief = page.locator("#nr-chat .nr-brief").last
+        first = brief.locator("li").first.inner_text()
+        assert "reported by 3 outlets" in first and "[1]" in first and "[3]" in first, brief.inner_text()
+        assert "does not cover" not in brief.inner_text()
+        sources = page.locator("#nr-sources li.nr-source")
+        assert sources.count() == 4
+        panel = page.locator("#nr-sources").inner_text()
+        for _, title in OUTLETS:
+            assert title in panel
+        page.screenshot(path=str(BRIEF_SHOT), full_page=True)
+        page.get_by_role("tab", name="Stories").click()
+        story = page.locator("#nr-stories details.nr-story").first
+        story.wait_for()
+        assert page.locator("#nr-stories details.nr-story").count() == 2
+        assert "3 outlets · 3 articles" in story.locator("summary").inner_text()
+        story.locator("summary .nr-headline").click()
+        entries = story.locator("li.nr-entry")
+        expect(entries.first).to_be_visible()
+        assert entries.count() == 3
+        timeline = story.locator(".nr-timeline").inner_text()
+        for site, _ in OUTLETS:
+            assert site in timeline
+        assert story.locator(".nr-title a").first.get_attribute("href").startswith(web.url("/o"))
+        page.screenshot(path=str(STORY_SHOT), full_page=True)

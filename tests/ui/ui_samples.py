@@ -34,8 +34,8 @@ def write_article(folder: Path, name: str, *, title: str, text: str, url: str | 
     return path
 
 
-SAFE_TAGS = {"a", "blockquote", "br", "code", "div", "li", "mark", "ol", "p", "q", "section", "span",
-             "strong", "table", "tbody", "td", "th", "thead", "tr", "ul"}
+SAFE_TAGS = {"a", "blockquote", "br", "code", "details", "div", "li", "mark", "ol", "p", "q", "section", "span",
+             "strong", "summary", "table", "tbody", "td", "th", "thead", "tr", "ul"}
 SAFE_ATTRIBUTES = {"class", "href", "id", "rel", "role", "target", "title", "aria-hidden"}
 
 
@@ -64,5 +64,5 @@ def audit(markup: str) -> TagAudit:
         assert set(attrs) <= SAFE_ATTRIBUTES, f"unexpected attributes {set(attrs) - SAFE_ATTRIBUTES} on <{tag}>"
         href = attrs.get("href")
         if href is not None:
-            assert href.startswith(("#nr-src-", "http://", "https://")), f"unsafe link {href!r}"
+            assert href.startswith(("#nr-src-", "#nr-story-", "http://", "https://")), f"unsafe link {href!r}"
     return parser

@@ -82,6 +82,29 @@ def test_a_store_from_before_folded_words_knows_its_chunks_names_as_sqlite_does(
     assert len(store.keyword_search("news", 5)) == 1
 
 
+def test_a_store_from_before_stories_gets_the_story_table_and_keeps_its_documents(postgres_url):
+    """Issue 25: step 7 adds the story table to a database at step 6; its documents stay, and
+    ``newsrag stories rebuild`` (or the next write) gives them stories."""
+    import numpy as np
+
+    from index.postgres.stories import PostgresStoryStore
+    from index.stories import StoryArticle
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        schema.ensure(conn, postgres_url, steps=schema.STEPS[:6])  # before the story table
+        conn.execute("INSERT INTO meta VALUES ('embed_model', 'hash-embedder')")
+        conn.execute("INSERT INTO documents VALUES ('a', 'T', '', NULL, '2024-01-02', 'text', 'h', 'now')")
+        assert conn.execute("SELECT to_regclass('story_articles')").fetchone()[0] is None
+    store = PostgresStore(postgres_url, embed_model="hash-embedder")
+    with store.connection() as conn:
+        assert schema.current_version(conn) == schema.VERSION == 7
+    assert store.content_hash("a") == "h"
+    stories = PostgresStoryStore(store)
+    assert stories.count() == (0, 0)
+    stories.put([StoryArticle("a", "s1", "2024-01-02", "x.example", "T", "Lead.", (), np.ones(4, np.float32))])
+    assert stories.stories_of(["a"]) == {"a": "s1"}
+
+
 def test_a_newer_schema_is_refused_with_a_clear_error(postgres_url):
     PostgresStore(postgres_url, embed_model="hash-embedder").close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:

@@ -71,12 +71,12 @@ def test_the_schema_version_is_checked_on_open_and_a_newer_store_is_refused(tmp_
     conn = schema.connect(str(tmp_path / "db"))
     schema.create(conn)
     schema.create(conn)  # a store at this version opens again
-    assert _version(conn) == schema.SCHEMA_VERSION == "2"
+    assert _version(conn) == schema.SCHEMA_VERSION == "3"
     conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema'")
     conn.execute("DROP INDEX chunks_by_doc")
     with pytest.raises(StoreError) as info:
         schema.create(conn)
-    assert "schema version 7" in str(info.value) and "version 2" in str(info.value)
+    assert "schema version 7" in str(info.value) and "version 3" in str(info.value)
     # Refused before touching it: the newer store's layout is its own business.
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'chunks_by_doc'").fetchone() is None
     conn.execute("UPDATE meta SET value = 'x2' WHERE key = 'schema'")
@@ -130,7 +130,7 @@ def test_a_store_from_a_newer_newsrag_names_its_file(tmp_path):
     conn.close()
     with pytest.raises(StoreError) as info:
         SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
-    assert "newsrag.db" in str(info.value) and "version 2" in str(info.value)
+    assert "newsrag.db" in str(info.value) and "version 3" in str(info.value)
 
 
 # -- issue 23, finding 2: which feed made a document is recorded, not read from its id ---------------
@@ -156,7 +156,27 @@ def test_a_version_1_store_marks_only_the_items_whose_feed_made_their_document(t
     conn.commit()
     conn.close()
     store = SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
-    assert _version(store.conn) == "2"
+    assert _version(store.conn) == "3"
     items = SqliteFeedStore(store).items_of(f)
     assert {k: i.made for k, i in items.items()} == {"guid-1": True, "guid-2": False, "guid-3": False}
     assert SqliteFeedStore(store).remove(f) == [made]
+
+
+# -- issue 25: stories ---------------------------------------------------------------------------
+
+def test_a_version_2_store_gets_the_story_table_and_keeps_its_documents(tmp_path):
+    from builders import prepared
+    from index.sqlite.stories import SqliteStoryStore
+    from index.sqlite.store import SqliteStore
+
+    SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="hash-embedder", dim=64).close()
+    conn = sqlite3.connect(tmp_path / "newsrag.db")
+    conn.execute("DROP TABLE story_articles")  # the version-2 layout
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="hash-embedder", dim=64)
+    assert _version(store.conn) == "3"
+    assert SqliteStoryStore(store).count() == (0, 0)
+    store.write([prepared("a", "text")])
+    assert store.remove("a")
