@@ -78,7 +78,8 @@ def brief(stories: StoryStore, window: DateWindow | None, topic: str | None = No
     for story in chosen:
         if used >= max_words:
             break
-        item = BriefItem(story, summarise(story, 2 if leads is None or len(items) < leads else 1))
+        said = " ".join(s.text for i in items for s in i.sentences)
+        item = BriefItem(story, summarise(story, 2 if leads is None or len(items) < leads else 1, said=said))
         items.append(item)
         used += sum(words(s.text) + 1 for s in item.sentences) + 1
     order: dict[str, StoryArticle] = {}
