@@ -187,8 +187,11 @@ def main() -> None:
     window = ("0001-01-01", "9999-12-31")
     articles = app.stories.within(window)
     memory = MemoryStories()
-    StoryAssigner(memory, None, StoryParams(horizon_days=7, threshold=0.55)).place(
-        [a.__class__(a.doc_id, "", a.day, a.outlet, a.title, a.lead, a.names, a.vector) for a in articles])
+    # The plain clustering compares title+lead vectors only (the first half of ours) and no names.
+    half = StoryParams().chunks
+    StoryAssigner(memory, None, StoryParams(horizon_days=7, threshold=0.55, names_weight=0.0, chunks=False)).place(
+        [a.__class__(a.doc_id, "", a.day, a.outlet, a.title, a.lead, (),
+                     a.vector[:a.vector.size // 2] if half else a.vector) for a in articles])
     day_of = {a.doc_id: a.day for a in articles}
     rows = [
         score_all("newsrag", args.bench, args.out, clusters, briefs),

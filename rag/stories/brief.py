@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from index.base import DateWindow
 from index.stories import Story, StoryArticle, StoryStore
 from rag.stories.story import stories_in
-from rag.stories.summary import Sentence, summarise
+from rag.stories.summary import FACTS, Sentence, summarise
 from rag.text import content_words
 
 # How many of the most important stories also get a lead sentence; the others, their headline
@@ -67,9 +67,10 @@ def words(text: str) -> int:
 
 
 def brief(stories: StoryStore, window: DateWindow | None, topic: str | None = None, max_words: int = 400,
-          *, find: FindDocs | None = None, leads: int | None = LEADS) -> Brief:
+          *, find: FindDocs | None = None, leads: int | None = LEADS, facts: int = FACTS) -> Brief:
     """The brief of ``window``: stories most important first, until ``max_words`` (the story that
-    crosses it is the last); the first ``leads`` stories (all when None) get their lead sentence too."""
+    crosses it is the last); the first ``leads`` stories (all when None) get their lead sentence too,
+    each its title and up to ``facts`` agreed facts not yet stated (rag.stories.summary)."""
     chosen = stories_in(stories, window)
     if topic:
         chosen = _on_topic(stories, chosen, topic, find)
@@ -78,7 +79,8 @@ def brief(stories: StoryStore, window: DateWindow | None, topic: str | None = No
     for story in chosen:
         if used >= max_words:
             break
-        item = BriefItem(story, summarise(story, 2 if leads is None or len(items) < leads else 1))
+        said = " ".join(s.text for i in items for s in i.sentences)
+        item = BriefItem(story, summarise(story, 2 if leads is None or len(items) < leads else 1, facts, said))
         items.append(item)
         used += sum(words(s.text) + 1 for s in item.sentences) + 1
     order: dict[str, StoryArticle] = {}

@@ -5,7 +5,10 @@ The hash embedder stands in for the model: texts that share most words are close
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 
@@ -13,10 +16,11 @@ from builders import EMB, limits
 from fakes import HashEmbedder
 from index.migrate import copy_store
 from index.records import Document
+from index.stories import StoryArticle
 from rag.chunking import Chunker
 from rag.ingest import Ingestor
 from rag.settings import load_settings
-from rag.stories.assign import StoryAssigner, StoryParams, lead_of, rebuild, story_id_for
+from rag.stories.assign import StoryAssigner, StoryParams, choose, lead_of, rebuild, story_id_for
 from rag.wiring import open_feeds, open_store, open_stories
 
 LAUNCH = "NASA launched the Artemis rocket from Florida toward the Moon on Wednesday morning after delays."
@@ -142,3 +146,51 @@ def test_migrate_copies_the_stories_to_postgresql(tmp_path, postgres_url):
     assert report.story_articles == 2 and groups(target_stories) == [["a", "b"]]
     source.close()
     target.close()
+
+
+def test_an_article_vector_joins_its_title_and_lead_with_the_mean_of_its_chunks(world):
+    store, stories, ingestor, assigner = world
+    ingestor.add_documents([doc("a", "2024-03-01", LAUNCH, "cnn.com")])
+    (stored,) = stories.within(("2024-03-01", "2024-03-02"))
+    (prepared,) = store.read_prepared(["a"])
+    head = assigner.embedder.embed([f"{prepared.document.title}. {lead_of(prepared.document.text)}"])[0]
+    body = prepared.embeddings.mean(axis=0)
+    expected = np.concatenate([head / np.linalg.norm(head), body / np.linalg.norm(body)]) / np.sqrt(2)
+    assert stored.vector.shape == (2 * EMB.dim,) and np.allclose(stored.vector, expected, atol=1e-5)
+
+
+def test_rebuild_re_embeds_a_stored_vector_made_without_chunks_and_reuses_one_made_with(world):
+    store, stories, ingestor, assigner = world
+    ingestor.add_documents([doc("a", "2024-03-01", LAUNCH, "cnn.com"), doc("b", "2024-03-02", QUAKE, "cnn.com")])
+    old = replace(stories.within(("2024-03-01", "2024-03-02"))[0], vector=np.ones(EMB.dim, np.float32))
+    stories.put([old])  # as written before article vectors held the chunks' mean
+    embedded = assigner.embedder.texts
+    assert rebuild(store, stories, assigner) == 2
+    assert assigner.embedder.texts == embedded + 1  # only "a" embedded again
+    assert {a.vector.size for a in stories.within(("2024-03-01", "2024-03-03"))} == {2 * EMB.dim}
+
+
+def _article(doc_id, story_id, names, vector, day="2024-03-02"):
+    return StoryArticle(doc_id, story_id, day, "cnn.com", doc_id, doc_id, tuple(names), np.asarray(vector, np.float32))
+
+
+def test_a_shared_rare_name_weighs_more_than_a_name_most_of_the_horizon_carries():
+    # two stories equally close; "ukraine" is in every candidate, "zaporizhzhia" in one story's only
+    pool = [_article("x1", "sx", ["ukraine", "zaporizhzhia"], (1, 0)),
+            _article("y1", "sy", ["ukraine"], (0, 1)),
+            _article("y2", "sy", ["ukraine"], (0, 1)),
+            _article("z1", "sz", ["ukraine"], (-1, 0))]
+    article = _article("new", "", ["ukraine", "zaporizhzhia"], (1, 1))
+    rare = StoryParams(threshold=0.75, names_weight=0.1, names_cap=1.0)
+    assert choose(article, pool, rare) == "sx"
+    flat = replace(rare, names_rarity=False)
+    assert choose(article, pool, flat) == "sx"  # two names beat one either way
+    just_common = _article("new2", "", ["ukraine"], (1, 1))
+    assert choose(just_common, pool, rare) is None  # a name of every candidate weighs nothing
+    assert choose(just_common, pool, flat) == "sx"  # counted flat, it lifts the pair over the threshold
+
+
+def test_a_candidate_whose_vector_was_made_another_way_is_ignored():
+    pool = [_article("old", "so", [], (1.0, 0.0, 0.0))]
+    assert choose(_article("new", "", [], (1.0, 0.0)), pool, StoryParams(threshold=0.1)) is None
+    assert choose(_article("new", "", [], (1.0, 0.0, 0.0)), pool, StoryParams(threshold=0.1)) == "so"
