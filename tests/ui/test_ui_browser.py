@@ -205,7 +205,7 @@ def test_script_in_an_article_renders_as_text(open_page, tmp_path: Path) -> None
         assert '<img src=x onerror="window.__pwned=1">' in page.locator("#nr-chat .nr-answer").last.inner_text()
         page.get_by_role("tab", name="Documents").click()
         page.locator("#nr-documents").filter(has_text=HOSTILE_TITLE).wait_for()
-        # the file name, cleaned by Gradio and by ui.uploads, shows as text
+        # the file name, cleaned by Gradio and by rag.uploads, shows as text
         assert re.search(r"from \S*img src_x onerror\S*\.md", page.locator("#nr-report").inner_text())
         for selector in ("#nr-chat", "#nr-sources", "#nr-documents", "#nr-report"):
             assert page.locator(f"{selector} script, {selector} img").count() == 0, selector
