@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "sync": "rag.feeds.cli:sync",
     "migrate": "rag.migrate:migrate_command",
     "serve-model": "rag.serving_cli:serve_model",
+    "serve": "ui.serve:serve",
+    "mcp": "rag.api.cli:mcp_command",
 }
 
 
