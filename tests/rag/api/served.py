@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import uvicorn
 
-from servers import free_port
+from servers import free_port  # tests/servers.py
 
 
 @contextlib.contextmanager
