@@ -152,7 +152,7 @@ class Service:
     def add_url(self, url: str) -> Added:
         """Fetch one article page through the SSRF-safe fetcher and index it."""
         url = (url or "").strip()
-        if not is_url(url):
+        if not is_url(url) or not url.lower().startswith(("http://", "https://")):
             raise ApiError(400, f"not an http(s) URL: {url[:200]!r}", param="url")
         try:
             doc = fetch_article(self.app.fetcher, url, limits=self.app.ingestor.limits)
