@@ -35,6 +35,7 @@ def create_server(app: Newsrag, settings: Settings):
     demo = create_app(app, settings)
     gr.mount_gradio_app(api, demo, path="/", **options)
     api.add_middleware(HostCheck, allowed=allowed_hosts(settings.host))
+    api.state.demo = demo  # the page's Blocks, for whoever drives its events (the tests)
     return api
 
 

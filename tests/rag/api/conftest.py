@@ -42,9 +42,11 @@ def serve_app():
     from ui.serve import create_server
 
     @contextlib.contextmanager
-    def serve(app, settings=None):
-        settings = settings or app.settings
-        with serving(create_server(app, settings)) as url:
+    def serve(app, settings=None, keep: list | None = None):
+        server = create_server(app, settings or app.settings)
+        if keep is not None:
+            keep.append(server)
+        with serving(server) as url:
             yield url
 
     return serve

@@ -162,7 +162,10 @@ def test_a_foreign_host_header_is_refused(seeded, serve_app) -> None:
     assert r.status_code == 403
 
 
-def test_sixteen_calls_at_once_are_all_answered(seeded, serve_app) -> None:
+def test_sixteen_calls_at_once_with_the_chat_page_asking_too_are_all_answered(seeded, serve_app) -> None:
+    from tests.ui.served import run_event
+    from tests.ui.test_ui_hosts import fn_index
+
     app = seeded()
     generator = app.pipeline.generator
     plain = generator.stream
@@ -173,10 +176,17 @@ def test_sixteen_calls_at_once_are_all_answered(seeded, serve_app) -> None:
             yield piece
 
     generator.stream = slow
-    with serve_app(app) as url:
+    kept: list = []
+    with serve_app(app, keep=kept) as url:
+        ask = fn_index(kept[0].state.demo, "nr-ask", "click")
+
         def one(i: int) -> float:
             started = time.perf_counter()
-            if i % 2:
+            if i >= 16:  # the chat page, through Gradio's queue
+                with httpx.Client(base_url=url + "/", timeout=120) as page:
+                    output = run_event(page, ask, [QUESTION, None, 4, None])
+                assert "Tencent" in str(output)
+            elif i % 2:
                 r = httpx.post(url + "/api/ask", json={"question": QUESTION}, timeout=120)
                 assert r.status_code == 200 and "Tencent" in r.json()["answer"]
             else:
@@ -185,11 +195,13 @@ def test_sixteen_calls_at_once_are_all_answered(seeded, serve_app) -> None:
                 assert r.status_code == 200 and "Tencent" in r.json()["choices"][0]["message"]["content"]
             return time.perf_counter() - started
 
-        with concurrent.futures.ThreadPoolExecutor(16) as pool:
-            seconds = sorted(pool.map(one, range(16)))
-    assert len(seconds) == 16 and len(generator.seen) == 16
-    p95 = seconds[int(0.95 * (len(seconds) - 1))]
-    print(f"16 calls at once: median {statistics.median(seconds):.2f}s, p95 {p95:.2f}s")
+        with concurrent.futures.ThreadPoolExecutor(18) as pool:
+            seconds = list(pool.map(one, range(18)))
+    assert len(seconds) == 18 and len(generator.seen) == 18
+    api = sorted(seconds[:16])
+    p95 = api[int(0.95 * (len(api) - 1))]
+    print(f"16 API calls at once, 2 chat questions beside them: API median {statistics.median(api):.2f}s, "
+          f"p95 {p95:.2f}s, max {api[-1]:.2f}s; chat {max(seconds[16:]):.2f}s")
 
 
 def test_the_api_alone_imports_neither_gradio_nor_ui(seeded) -> None:
