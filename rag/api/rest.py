@@ -18,7 +18,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.api.service import MAX_TOP_K, Added, ApiError, Service
+from rag.api.service import MAX_TOP_K, Added, Service
 from rag.feeds.sync import SyncSummary
 from rag.render_text import answer_json, passage_json
 
@@ -170,5 +170,3 @@ def router(service: Service) -> APIRouter:
 
     return api
 
-
-__all__ = ["router", "ApiError"]

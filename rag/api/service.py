@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 
 from index.errors import NewsragError
 from index.records import Document, Passage
@@ -204,7 +204,3 @@ class Service:
         with self._writes:
             return self.app.syncer.sync()
 
-
-def history_pairs(turns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(question, answer) pairs with empty ones left out."""
-    return [(q, a) for q, a in turns if q.strip() and a.strip()]
