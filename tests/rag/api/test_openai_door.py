@@ -123,3 +123,19 @@ def test_bad_conversations_are_400s_with_a_message(client, messages, says) -> No
     with pytest.raises((openai.BadRequestError, openai.UnprocessableEntityError)) as caught:
         oai.chat.completions.create(model="newsrag", messages=messages)
     assert says in caught.value.body["message"]
+
+
+def test_a_stream_the_citation_check_changed_ends_with_the_checked_answer(seeded, serve_app) -> None:
+    app = seeded("Huawei, Alibaba Cloud, Baidu and Tencent are pooling R&D resources [1] [9].")
+    with serve_app(app) as url:
+        oai = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
+        chunks = list(oai.chat.completions.create(model="newsrag", stream=True,
+                                                  messages=[{"role": "user", "content": QUESTION}]))
+        whole = oai.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": QUESTION}])
+    content = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert "[9]" in content.split("Checked answer: ")[0]  # what the model wrote, as it wrote it
+    checked = content.split("\n\nChecked answer: ", 1)[1]
+    assert "[9]" not in checked and checked.split("\n\nSources:")[0] == whole.choices[0].message.content.split("\n\nSources:")[0]
+    for note in chunks[-1].choices[0].delta.model_extra["annotations"]:
+        span = note["url_citation"]
+        assert content[span["start_index"]:span["end_index"]] == "[1]" and span["start_index"] > content.index("Checked")
