@@ -3,8 +3,8 @@
     .venv/bin/python bench/abstention.py --corpus CORPUS.jsonl QUESTIONS.jsonl [MORE.jsonl ...]
 
 Chunks the corpus as the store does into an in-memory FTS5 table (porter tokenizer, as
-index.schema), retrieves each question's top passages with the store's keyword search
-(index.keywords), and asks rag.abstention.before_generation whether to decline. The dense half
+index.sqlite.schema), retrieves each question's top passages with the store's keyword search
+(index.sqlite.keywords), and asks rag.abstention.before_generation whether to decline. The dense half
 of hybrid retrieval and so the weak-evidence check are left out: what is measured is the name
 check alone, in seconds for rtqa-dev's 2,319 articles. Prints every declined question with the
 reason shown to the user, then the count per file.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from index import keywords  # noqa: E402
+from index.sqlite import keywords  # noqa: E402
 from index.records import Document, Passage  # noqa: E402
 from rag.abstention import UNKNOWN_NAME, before_generation  # noqa: E402
 from rag.question import analyse  # noqa: E402

@@ -8,14 +8,14 @@ from clusters in a low-dimensional latent space rather than uniform noise (unifo
 vectors have no neighbourhood structure), with parameters calibrated so that IVF recall at 50k
 matches that on real embeddings with real questions (see `Mixture`). Queries are new draws from the same mixture.
 Both indexes are the ones newsrag builds (`VectorIndex.empty`, and `VectorIndex.approximate` with
-`ivf_shape`'s nlist and nprobe, trained on a sample as `index.sync` trains it); the exact index
+`ivf_shape`'s nlist and nprobe, trained on a sample as `index.sqlite.faiss_sync` trains it); the exact index
 gives the ground truth. Reported: training and adding time, recall@10 and single-query latency
 (median and p95, FAISS with its default threads) for a range of nprobe, the default marked.
 
 ``--from-store DATA_DIR`` measures the same on the real embeddings of a newsrag data folder (for
 example one kept by ``bench/scale.py --embedder real --keep DIR``), with the questions of
 ``--questions`` embedded by the real model as queries. ``--store-size N`` also times the switch
-as the product does it: a store of N synthetic chunks (past the threshold) opened by `Store`,
+as the product does it: a store of N synthetic chunks (past the threshold) opened by `SqliteStore`,
 which trains and builds the IVF index from SQLite and saves it.
 
 Left out: the memory of each index (IVF-Flat keeps every vector, like the exact index: about
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from index.vectors import VectorIndex, ivf_shape  # noqa: E402
+from index.sqlite.vectors import VectorIndex, ivf_shape  # noqa: E402
 
 DIM = 384
 
@@ -189,16 +189,16 @@ def from_store(data: Path, questions: Path, limit: int, nprobes: list[int], thre
 
 
 def through_store(n: int, seed: int) -> None:
-    """Time the switch as the product makes it: Store.vectors() on a store past the threshold."""
+    """Time the switch as the product makes it: SqliteStore.vectors() on a store past the threshold."""
     from index.records import Chunk, Document, PreparedDocument
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
 
     mix = Mixture(max(200, n // 50), seed=seed)
     with tempfile.TemporaryDirectory(prefix="newsrag-ann-") as tmp:
         folder = Path(tmp)
         threshold = n - 1
-        store = Store(folder / "db", folder / "vectors.faiss", embed_model="synthetic", dim=DIM,
-                      ann_threshold=threshold)
+        store = SqliteStore(folder / "db", folder / "vectors.faiss", embed_model="synthetic", dim=DIM,
+                            ann_threshold=threshold)
         per_doc = 10
         t = time.perf_counter()
         for start in range(0, n // per_doc, 2000):
@@ -217,10 +217,10 @@ def through_store(n: int, seed: int) -> None:
         index = store.vectors()
         switch_s = time.perf_counter() - t
         t = time.perf_counter()
-        again = Store(folder / "db", folder / "vectors.faiss", embed_model="synthetic", dim=DIM,
-                      ann_threshold=threshold).vectors()
+        again = SqliteStore(folder / "db", folder / "vectors.faiss", embed_model="synthetic", dim=DIM,
+                            ann_threshold=threshold).vectors()
         reopen_s = time.perf_counter() - t
-        print(f"\nthrough Store: {n:,} SYNTHETIC chunks written to SQLite in {write_s:.0f} s; first Store.vectors() "
+        print(f"\nthrough SqliteStore: {n:,} SYNTHETIC chunks written to SQLite in {write_s:.0f} s; first SqliteStore.vectors() "
               f"past the threshold trained and built the {index.layout} index (nlist {index.nlist}, nprobe "
               f"{index.nprobe}) from SQLite and saved it in {switch_s:.1f} s; a new process loads it in "
               f"{reopen_s:.1f} s ({again.layout})")
@@ -234,7 +234,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--from-store", type=Path, help="a newsrag data folder with real embeddings")
     ap.add_argument("--questions", type=Path, default=ROOT.parent / "shared/bench/rtqa-dev/questions.jsonl")
-    ap.add_argument("--store-size", type=int, default=0, help="also time the switch through Store at this size")
+    ap.add_argument("--store-size", type=int, default=0, help="also time the switch through SqliteStore at this size")
     ap.add_argument("--threads", type=int, default=0,
                     help="FAISS threads while timing queries (0: its default). On a shared machine 1 gives "
                          "steadier single-query latencies: an OpenMP barrier waits for a descheduled thread")

@@ -17,7 +17,7 @@ the p95 time to first token. Every answer must complete. The corpus is the shipp
 is answered "not covered" without it), so the figures measure the model queue.
 
 Left out: the browser and HTTP layer (Gradio queues requests itself before they reach this). The
-reader half (``--reader``, used by tests/index/test_concurrency.py) is a process that queries a
+reader half (``--reader``, used by tests/index/sqlite/test_concurrency.py) is a process that queries a
 store in a loop while another process writes, checking that it never sees half a document.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ QUESTIONS = [
 ]
 
 
-# -- readers during ingestion (used by tests/index/test_concurrency.py) ------------------------
+# -- readers during ingestion (used by tests/index/sqlite/test_concurrency.py) ------------------------
 
 @dataclass
 class ReaderStats:

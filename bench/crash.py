@@ -7,14 +7,14 @@ third of them changed and a tenth are new) are added by a child process running 
 `Ingestor.add` (loading, chunking, SQLite, FTS5, FAISS file). The child is SIGKILLed at a moment
 drawn uniformly over the time a full run takes, then restarted on the same data folder, until
 ``--kills`` kills have happened; each round starts from an empty folder. After every run, killed
-or not, a fresh `Store` is opened (its FAISS index catches up) and this script checks that:
+or not, a fresh `SqliteStore` is opened (its FAISS index catches up) and this script checks that:
 `check_store` finds no problem; every document is absent or exactly one whole version (all its
 chunks with the right offsets and text, their embeddings, one keyword row per chunk, one vector
 per chunk); nothing is duplicated; the FAISS index holds exactly SQLite's chunk ids with the
 stored vectors; the run embedded no chunk of a document that was already committed when it
 started, and a run that finished embedded exactly the chunks that were missing.
 
-Save loop (``--save-kills``): a child adds a small document and calls `Store.save_vectors` on a
+Save loop (``--save-kills``): a child adds a small document and calls `SqliteStore.save_vectors` on a
 store of ``--save-vectors`` vectors, over and over, and is SIGKILLed at random; the saved file
 must then load (never torn), reflect a generation at least as new as the last completed save, and
 the store must check clean. Then truncated and bit-flipped copies of the file must be refused.
@@ -139,11 +139,11 @@ def saver_main(argv: Sequence[str]) -> None:
 
 
 def open_store(data: Path, ann_threshold: int = 0):
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
 
     embedder = FeatureHashEmbedder()
-    return Store(data / "newsrag.db", data / "vectors.faiss", embed_model=embedder.name,
-                 dim=embedder.dim, ann_threshold=ann_threshold)
+    return SqliteStore(data / "newsrag.db", data / "vectors.faiss", embed_model=embedder.name,
+                       dim=embedder.dim, ann_threshold=ann_threshold)
 
 
 def _small_doc(doc_id: str, chunks: int, seed: int):
@@ -240,7 +240,7 @@ Snapshot = dict[str, tuple[str, list[str]]]  # doc id -> (content hash, chunk te
 
 def verify(data: Path, versions: Sequence[Version], ann_threshold: int = 0) -> tuple[list[str], Snapshot]:
     """Open the store as any process would, and list every inconsistency found."""
-    from index.check import check_store
+    from index.sqlite.check import check_store
 
     problems: list[str] = []
     if not (data / "newsrag.db").exists():
@@ -434,9 +434,9 @@ class SaveStats:
 
 
 def save_kill_loop(workdir: Path, vectors: int, kills: int, seed: int, say=print) -> SaveStats:
-    from index import vector_file
-    from index.check import check_store
-    from index.vector_file import VectorFileError
+    from index.sqlite import vector_file
+    from index.sqlite.check import check_store
+    from index.sqlite.vector_file import VectorFileError
 
     rng = random.Random(seed)
     data = workdir / "save"
@@ -511,10 +511,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=3000, help="articles in the first version of the corpus")
     ap.add_argument("--kills", type=int, default=50, help="SIGKILLs during Ingestor.add")
-    ap.add_argument("--save-kills", type=int, default=20, help="SIGKILLs during Store.save_vectors")
+    ap.add_argument("--save-kills", type=int, default=20, help="SIGKILLs during SqliteStore.save_vectors")
     ap.add_argument("--save-vectors", type=int, default=100_000, help="vectors in the save-loop store")
     ap.add_argument("--ann-threshold", type=int, default=0,
-                    help="Store ann_threshold for the ingest loop (0: exact index; small: exercise IVF)")
+                    help="SqliteStore ann_threshold for the ingest loop (0: exact index; small: exercise IVF)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, help="keep the work here (default: a temporary folder, removed)")
     args = ap.parse_args()

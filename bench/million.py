@@ -7,7 +7,7 @@ Builds a store of ``copies`` x the rtqa-dev eval index (which `newsrag eval --co
 every article under ``copies`` new ids, with its chunks' real text and real embeddings, each
 copy's vectors moved by a little Gaussian noise (cosine about 0.9 to the original), so that the
 copies are near neighbours rather than identical points, as several reports of one story are.
-It is written into SQLite + FAISS through `Store.write`, as `add` writes (past `ann_threshold`
+It is written into SQLite + FAISS through `SqliteStore.write`, as `add` writes (past `ann_threshold`
 the FAISS side becomes the IVF index), and into PostgreSQL by COPY with the keyword, day and
 HNSW indexes built afterwards, as a bulk load is done (each step timed). Both are kept in
 ``--work`` and ``--pg-dir`` and reused by a rerun. Then the real questions, with their real
@@ -45,10 +45,10 @@ BATCH_DOCS = 64
 def build_sqlite(src, folder: Path, copies: int):
     """The SQLite + FAISS store of ``copies`` copies of ``src`` (resumed where a run stopped)."""
     from index.records import PreparedDocument
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
 
-    store = Store(folder / "newsrag.db", folder / "vectors.faiss", embed_model=src.embed_model,
-                  ann_threshold=200_000)
+    store = SqliteStore(folder / "newsrag.db", folder / "vectors.faiss", embed_model=src.embed_model,
+                        ann_threshold=200_000)
     ids = [d.id for d in src.documents()]
     rng = np.random.default_rng(7)
     t = time.perf_counter()
@@ -93,7 +93,7 @@ def build_postgres(lite, url: str):
                 if pg.dim is None:
                     schema.set_width(conn, lite.dim)
                 conn.execute("TRUNCATE documents CASCADE")
-                for name in (schema.HNSW_INDEX, "chunks_tsv", "chunks_by_day", "chunks_by_doc"):
+                for name in (schema.HNSW_INDEX, "chunks_tsv", "chunks_words", "chunks_by_day", "chunks_by_doc"):
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
             t = time.perf_counter()
             src = lite.conn
@@ -117,7 +117,7 @@ def build_postgres(lite, url: str):
                   f"{time.perf_counter() - t:.0f} s; load {load()}")
         conn.execute("SET maintenance_work_mem = '6GB'")
         conn.execute("SET max_parallel_maintenance_workers = 1")
-        for name in ("chunks_by_doc", "chunks_by_day", "chunks_tsv"):
+        for name in ("chunks_by_doc", "chunks_by_day", "chunks_tsv", "chunks_words"):
             if not conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]:
                 t = time.perf_counter()
                 conn.execute(schema.DERIVED_INDEXES[name])

@@ -79,7 +79,7 @@ def child_main(argv: Sequence[str]) -> None:
     ap.add_argument("--ann-threshold", type=int, required=True)
     ap.add_argument("path", type=Path)
     args = ap.parse_args(argv)
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
     from rag.chunking import Chunker
     from rag.embedding import SentenceTransformerEmbedder
     from rag.ingest import Ingestor
@@ -92,8 +92,8 @@ def child_main(argv: Sequence[str]) -> None:
         embedder.embed(["warm up"])  # load the model before the baseline is taken
     else:
         embedder = HashEmbedder384()
-    store = Store(args.data / "newsrag.db", args.data / "vectors.faiss", embed_model=embedder.name,
-                  dim=embedder.dim, ann_threshold=args.ann_threshold)
+    store = SqliteStore(args.data / "newsrag.db", args.data / "vectors.faiss", embed_model=embedder.name,
+                        dim=embedder.dim, ann_threshold=args.ann_threshold)
     ingestor = Ingestor(store, embedder, Chunker(defaults.chunk_size, defaults.chunk_overlap),
                         limits=limits(defaults))
     samples: list[tuple[float, float, int, int]] = []  # (seconds, rss MB, documents, chunks)

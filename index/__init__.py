@@ -1,6 +1,9 @@
-"""The vector store: SQLite as the source of truth, a FAISS index derived from it.
+"""The document store: the interface, and one folder per backend.
 
 Below ``rag/``: it holds the records and errors it needs (index.records, index.errors) and imports
-nothing from ``rag`` or ``ui``. The store's interface is index.store; the keyword query
-index.keywords; the FAISS index index.vectors and its file index.vector_file.
+nothing from ``rag`` or ``ui``. The interface is index.base (`DocumentStore`) and index.feeds
+(`FeedStore`); what both backends share sits beside it (index.columns, index.document_reads,
+index.feed_tables, index.keyword_query, index.words, index.migrate). The backends:
+index.sqlite (SQLite + FAISS in a data directory, the default) and index.postgres
+(PostgreSQL + pgvector).
 """

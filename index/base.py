@@ -1,6 +1,6 @@
 """The store interface: what the pipeline, ingestion, eval, `check`, `migrate` and the UI call.
 
-Two backends implement it: `index.store.Store` (SQLite + FAISS in a data directory, the
+Two backends implement it: `index.sqlite.SqliteStore` (SQLite + FAISS in a data directory, the
 embedded default) and `index.postgres.PostgresStore` (PostgreSQL with pgvector, shared by many
 processes and machines). What is the same for both lives here once: the records a write takes
 and a check returns, and the chunk checks. Not here: fusing dense and keyword results, and the
@@ -42,6 +42,11 @@ class DocumentStore(Protocol):
 
     embed_model: str
 
+    @property
+    def dim(self) -> int | None:
+        """The vectors' width, recorded in the store with the first vector written and kept
+        (after every document is removed, and when reopened); None while none ever was."""
+
     # -- reading
     def meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
@@ -71,8 +76,10 @@ class DocumentStore(Protocol):
     # -- writing
     def write(self, batch: Sequence[PreparedDocument]) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
-    def save_vectors(self) -> None:
-        """Make derived search structures durable after a series of writes (may do nothing)."""
+    def flush(self) -> None:
+        """The end of a series of writes and removals (an `add`, a `remove` of several ids, a
+        feed pass): whatever the store keeps beside its tables to search them is made durable
+        now, once for the series rather than once per write. May do nothing."""
     def check(self, repair: bool = False) -> CheckReport: ...
     def describe(self) -> str:
         """Where the store lives, for messages (a path, or a URL without its password)."""

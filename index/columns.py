@@ -3,7 +3,7 @@ and read it back, so no reader counts positions (``row[8]``).
 
 A `Document` is stored with two more columns, its ``content_hash`` and ``added_at``. Reads of
 documents, their listing and passages go through the mappings here, by name. The tables
-themselves are created by index.schema and index.postgres.schema. Not here: chunks.
+themselves are created by index.sqlite.schema and index.postgres.schema. Not here: chunks.
 """
 from __future__ import annotations
 

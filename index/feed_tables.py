@@ -5,7 +5,7 @@ A backend subclass says how it writes (``_writing``: its transaction, with its d
 as StoreError), its parameter marker, how it locks a feed's row before removing it, and how it
 runs one statement over many rows. Everything else, every statement included, is here, so a
 rule such as "a feed only removes the documents it made" is written once. Not here: the tables'
-DDL (index.sqlite_feeds, index.postgres.schema), the records and the interface (index.feeds).
+DDL (index.sqlite.feeds, index.postgres.schema), the records and the interface (index.feeds).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 and the interface, shared by both backends.
 
 `FeedStore` is what the sync (rag.feeds.sync), the CLI, the chat and `migrate` call; two
-backends implement it, `index.sqlite_feeds.SqliteFeedStore` in the SQLite store's database and
+backends implement it, `index.sqlite.feeds.SqliteFeedStore` in the SQLite store's database and
 `index.postgres.feeds.PostgresFeedStore` in the PostgreSQL one (rag.wiring.open_feeds picks the
 one that goes with the document store). Both keep the same two tables, and each write is one
 transaction, so a feed's state and its items never disagree after a crash, and removing a feed

@@ -57,7 +57,7 @@ def copy_store(source: DocumentStore, target: DocumentStore, *, batch_docs: int 
     feeds_copied, feeds_skipped = copy_feeds(*feeds) if feeds else (0, 0)
     for key, value in source.user_meta().items():
         target.set_meta(key, value)
-    target.save_vectors()
+    target.flush()
     return MigrateReport(copied, len(infos) - len(todo), chunks, time.perf_counter() - started,
                          feeds_copied, feeds_skipped)
 

@@ -3,7 +3,7 @@
 Four uses, four lists, each built on the one before where it can be:
 
 * ``QUERY``: words too common in questions to help BM25 (FTS5 has no stop list of its own); the
-  keyword query (index.keywords) leaves them out.
+  keyword query (index.sqlite.keywords) leaves them out.
 * ``CONTENT``: ``QUERY`` plus the pronouns, auxiliaries and news filler ("said", "year") that
   the lexical support check (rag.text) must not count as evidence.
 * ``SEARCH``: PostgreSQL's ``english`` stop words (its tsearch_data/english.stop, word for word),

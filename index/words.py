@@ -3,18 +3,18 @@
 ``unknown_words`` says which forms of a question's names no chunk contains, and that decides
 whether a question is declined (rag.abstention), so it must not depend on the backend. The two
 index their text differently (SQLite's FTS5 with ``porter unicode61``, PostgreSQL's ``english``
-configuration, index.schema and index.postgres.schema), so the split of a form into words is
+configuration, index.sqlite.schema and index.postgres.schema), so the split of a form into words is
 done here, in Python, the way FTS5's unicode61 does it: lower case, accents folded ("São" ->
 "sao"), any character that is not a letter or a digit a break ("Huawei's" -> huawei s,
 "AI-driven" -> ai driven, "U.S." -> u s). Each store then only answers whether those words
 occur one after another in some chunk. A form of PostgreSQL's stop words alone counts as known on
-both, since PostgreSQL keeps none of them. Not here: the lookups (index.keywords for SQLite,
-index.postgres.store), the words of a keyword search (index.keywords.query_words).
+both, since PostgreSQL keeps none of them. Not here: the lookups (index.sqlite.keywords for SQLite,
+index.postgres.store), the words of a keyword search (index.keyword_query).
 
-Left to the backends, and so still able to differ: their stemmers (Porter's on SQLite, Snowball's
-English on PostgreSQL: "new" finds "news" on SQLite only) and PostgreSQL's accents on the stored
-side (an accented word in an article is found there only when asked with its accent, or folded
-by a question that has it; folding the stored text needs the unaccent extension in the schema).
+The stored side agrees too: FTS5 folds and stems as it indexes, and PostgreSQL keeps a column of
+each chunk's text folded, split and stemmed the same way (index.postgres.schema.WORDS_CONFIG,
+Porter's stemmer on both). Left: scripts whose marks FTS5 does not fold (Hebrew points, Indic
+vowel signs), which these rules and the two stores may split differently.
 """
 from __future__ import annotations
 

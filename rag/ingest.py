@@ -152,7 +152,7 @@ class Ingestor:
             queued[0] -= len(plan.documents)
             tick()
         if report.added or report.updated:
-            self.store.save_vectors()
+            self.store.flush()
         report.seconds = time.perf_counter() - started
         tick()
         return report
@@ -163,12 +163,12 @@ class Ingestor:
     def remove_many(self, doc_ids: Iterable[str]) -> int:
         """Remove these documents (unknown ids and repeats are skipped); how many were removed.
 
-        The vector file is written once at the end, not per document: it is the whole FAISS
-        index, so removing a 300-article feed one by one rewrote it 300 times.
+        The store is flushed once at the end, not per document: on SQLite that writes the vector
+        file, the whole FAISS index, so removing a 300-article feed one by one rewrote it 300 times.
         """
         removed = sum(self.store.remove(doc_id) for doc_id in dict.fromkeys(doc_ids))
         if removed:
-            self.store.save_vectors()
+            self.store.flush()
         return removed
 
     def _plans(self, items: Iterable[Document | InputError], report: IngestReport, queued: list[int],

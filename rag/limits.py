@@ -65,23 +65,26 @@ class Limits:
 
     def url_problem(self, url: str) -> str | None:
         """Why ``url`` may not be stored, or None."""
-        if len(url) > self.url_chars:
-            return over("URL", len(url), self.url_chars, "max_url_chars")
-        size = len(url.encode("utf-8", "surrogatepass"))
-        if size > INDEXED_BYTES:
-            return f"URL is {size:,} bytes in UTF-8, over the {INDEXED_BYTES:,}-byte limit of indexed values"
-        return None
+        return _indexed_problem("URL", url, self.url_chars, "max_url_chars")
 
     def id_problem(self, doc_id: str) -> str | None:
         """Why ``doc_id`` may not be used as a document id, or None."""
-        if len(doc_id) > self.id_chars:
-            return over("id", len(doc_id), self.id_chars, "max_id_chars")
-        size = len(doc_id.encode("utf-8", "surrogatepass"))
-        if size > INDEXED_BYTES:
-            return f"id is {size:,} bytes in UTF-8, over the {INDEXED_BYTES:,}-byte limit of indexed values"
+        problem = _indexed_problem("id", doc_id, self.id_chars, "max_id_chars")
+        if problem is not None:
+            return problem
         if _BIDI.search(doc_id):
             return f"id {shown(doc_id)} holds a bidirectional control character, which lets it display as another id"
         return None
+
+
+def _indexed_problem(what: str, value: str, chars: int, setting: str) -> str | None:
+    """Why an indexed value (an id, a URL) is too long, in characters or in UTF-8 bytes, or None."""
+    if len(value) > chars:
+        return over(what, len(value), chars, setting)
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > INDEXED_BYTES:
+        return f"{what} is {size:,} bytes in UTF-8, over the {INDEXED_BYTES:,}-byte limit of indexed values"
+    return None
 
 
 def over(what: str, size: int, limit: int, setting: str) -> str:

@@ -123,7 +123,7 @@ class Retriever:
         return [(c, floor * 0.5 * score / top) for c, score in rest if c not in have]
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
-        """The ``words`` no indexed chunk contains (see `Store.unknown_words`)."""
+        """The ``words`` no indexed chunk contains (see `SqliteStore.unknown_words`)."""
         return self.store.unknown_words(words)
 
     def _cosines(self, query: np.ndarray, chunk_ids: Sequence[int], known: dict[int, float]) -> dict[int, float]:

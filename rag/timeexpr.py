@@ -13,7 +13,7 @@ after its nominal end (``LAG_DAYS``), since reports of an event carry the next d
 Hand-written patterns, not dateparser: dateparser.search_dates on the 300 rtqa-dev questions
 took 1.4 s to warm up and read "a $3", "a 20%", "40" and "may" as dates; a closed grammar of the
 forms above finds none of those, and month names and weekday arithmetic are the standard
-library's. Not here: applying the window (rag.retrieval, index.store).
+library's. Not here: applying the window (rag.retrieval, index.sqlite.store).
 """
 from __future__ import annotations
 

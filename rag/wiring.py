@@ -119,10 +119,10 @@ def open_store(settings: Settings, embedder: Embedder) -> DocumentStore:
         from index.postgres import PostgresStore
 
         return PostgresStore(settings.store, embed_model=embedder.name)
-    from index.store import Store
+    from index.sqlite import SqliteStore
 
-    return Store(settings.db_path, settings.faiss_path, embed_model=embedder.name,
-                 ann_threshold=settings.ann_threshold)
+    return SqliteStore(settings.db_path, settings.faiss_path, embed_model=embedder.name,
+                       ann_threshold=settings.ann_threshold)
 
 
 def open_feeds(settings: Settings, store: DocumentStore) -> FeedStore:
@@ -132,7 +132,7 @@ def open_feeds(settings: Settings, store: DocumentStore) -> FeedStore:
         from index.postgres.feeds import PostgresFeedStore
 
         return PostgresFeedStore(store)
-    from index.sqlite_feeds import SqliteFeedStore
+    from index.sqlite.feeds import SqliteFeedStore
 
     return SqliteFeedStore(store)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fakes import HashEmbedder
 from index.records import Document, PreparedDocument
-from index.store import Store
+from index.sqlite.store import SqliteStore
 from rag.chunking import Chunker
 from rag.settings import Settings
 from rag import wiring
@@ -24,8 +24,8 @@ def prepared(doc_id: str, text: str, title: str = "T") -> PreparedDocument:
                             tuple(f"t{i}" for i in range(len(chunks))))
 
 
-def open_store(folder: Path, model: str = "hash-embedder") -> Store:
-    return Store(folder / "db.sqlite", folder / "vectors.faiss", embed_model=model, dim=EMB.dim)
+def open_store(folder: Path, model: str = "hash-embedder") -> SqliteStore:
+    return SqliteStore(folder / "db.sqlite", folder / "vectors.faiss", embed_model=model, dim=EMB.dim)
 
 
 _SETTINGS = {f.name for f in fields(Settings)}

@@ -5,7 +5,7 @@ write is one transaction on the store's connection of the calling thread; subscr
 ``INSERT ... ON CONFLICT``, so two machines adding the same feed at once both succeed, and
 removing a feed locks its row first, so two removals do not both report its documents. Values
 always travel as psycopg parameters. Not here: the statements (index.feed_tables), the records
-and the interface (index.feeds), the SQLite side (index.sqlite_feeds).
+and the interface (index.feeds), the SQLite side (index.sqlite.feeds).
 """
 from __future__ import annotations
 

@@ -16,6 +16,16 @@ from index.errors import StoreError
 # Any number unique to newsrag; pg_advisory_xact_lock takes one bigint.
 SCHEMA_LOCK = 0x6E657773726167  # "newsrag"
 TEXT_SEARCH_CONFIG = "english"
+# The words behind ``unknown_words`` (which can decline a question), split, folded and stemmed as
+# SQLite's FTS5 ``porter unicode61`` does, so both stores know the same names (index.words): lower
+# case; accents dropped after a compatibility decomposition ("São" -> "sao", "ﬁ" -> "fi"); any
+# run of characters not a letter or a digit one break ("U.S." -> u s, which PostgreSQL's parser
+# would read as one host name); Porter's stemmer (Snowball's "porter", the original algorithm FTS5
+# uses: "news" -> new, where the english configuration's Porter2 keeps "news"), no stop words.
+WORDS_CONFIG = "newsrag_words"
+COMBINING_MARKS = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+FOLDED_TEXT = (f"regexp_replace(regexp_replace(normalize(lower(text), NFKD), '[{COMBINING_MARKS}]+', '', 'g'), "
+               "'[^[:alnum:]]+', ' ', 'g')")
 
 # A document's publication day, or NULL where ``published`` does not start with a date.
 PUBLISHED_DAY = ("(CASE WHEN d.published ~ '^\\d{4}-\\d{2}-\\d{2}' "
@@ -63,7 +73,7 @@ STEPS: tuple[str, ...] = (
     ALTER TABLE documents ADD COLUMN site text;
     """,
     # 4: feed subscriptions and their state, and which document each feed item became
-    # (index.postgres.feeds); the same tables as the SQLite store's (index.sqlite_feeds)
+    # (index.postgres.feeds); the same tables as the SQLite store's (index.sqlite.feeds)
     """
     CREATE TABLE feeds (
         url text PRIMARY KEY,
@@ -93,11 +103,21 @@ STEPS: tuple[str, ...] = (
     """,
     # 5: which items made their document (index.feeds.FeedItem.made). Before, a document was taken
     # for a feed's by its id alone; now only the id a sync made for that very item
-    # (feed-<slug>-<8 hex of sha256(feed URL, NUL, key)>, index.sqlite_feeds.made_id) counts.
+    # (feed-<slug>-<8 hex of sha256(feed URL, NUL, key)>, index.sqlite.feeds.made_id) counts.
     """
     ALTER TABLE feed_items ADD COLUMN made boolean NOT NULL DEFAULT false;
     UPDATE feed_items SET made = true WHERE left(doc_id, 5) = 'feed-' AND right(doc_id, 9) = '-' ||
         left(encode(sha256(convert_to(feed_url, 'UTF8') || '\\x00'::bytea || convert_to(key, 'UTF8')), 'hex'), 8);
+    """,
+    # 6: each chunk's words as FTS5 finds them (WORDS_CONFIG), for ``unknown_words``; the tsv column
+    # keeps serving the ranked keyword search. Rewrites the chunks table (see docs/scaling.md).
+    f"""
+    CREATE TEXT SEARCH DICTIONARY newsrag_porter (TEMPLATE = snowball, Language = porter);
+    CREATE TEXT SEARCH CONFIGURATION {WORDS_CONFIG} (PARSER = default);
+    ALTER TEXT SEARCH CONFIGURATION {WORDS_CONFIG} ADD MAPPING FOR asciiword, word, numword, uint WITH newsrag_porter;
+    ALTER TABLE chunks ADD COLUMN words tsvector
+        GENERATED ALWAYS AS (to_tsvector('{WORDS_CONFIG}', {FOLDED_TEXT})) STORED;
+    CREATE INDEX chunks_words ON chunks USING gin (words);
     """,
 )
 VERSION = len(STEPS)
@@ -107,6 +127,7 @@ HNSW_INDEX = "chunks_embedding_hnsw"
 HNSW_DDL = f"CREATE INDEX IF NOT EXISTS {HNSW_INDEX} ON chunks USING hnsw (embedding vector_ip_ops)"
 DERIVED_INDEXES = {
     "chunks_tsv": "CREATE INDEX chunks_tsv ON chunks USING gin (tsv)",
+    "chunks_words": "CREATE INDEX chunks_words ON chunks USING gin (words)",
     "chunks_by_day": "CREATE INDEX chunks_by_day ON chunks (published_day)",
     "chunks_by_doc": 'CREATE INDEX chunks_by_doc ON chunks (doc_id, seq)',
     "documents_by_hash": "CREATE INDEX documents_by_hash ON documents (content_hash)",

@@ -23,11 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from index.base import CheckReport, DateWindow
-from index.document_reads import DocumentReads
+from index.document_reads import DocumentReads, ReadStatements
 from index.errors import StoreError
-from index import keywords
+from index import keyword_query
 from index import words as index_words
-from index.keywords import query_words
+from index.keyword_query import query_words
 from index.postgres import schema
 from index import columns
 from index.records import PreparedDocument, day_of
@@ -151,13 +151,13 @@ class PostgresStore(DocumentReads):
 
     # -- reading (the plain reads are index.document_reads') -----------------------------
 
-    PARAM = "%s"
+    SQL = ReadStatements.with_marker("%s")
 
     def _read(self, sql: str, params: tuple = ()) -> Any:
-        return self.execute(sql.replace("?", self.PARAM), params)
+        return self.execute(sql, params)
 
     def _among(self, column: str, values: Sequence[Any]) -> tuple[str, tuple]:
-        return f"{column} = ANY(?)", (list(values),)
+        return f"{column} = ANY(%s)", (list(values),)
 
     def _vector(self, stored: Any) -> np.ndarray:
         return _array(stored)
@@ -221,7 +221,7 @@ class PostgresStore(DocumentReads):
 
     def _or_query(self, query: str) -> str | None:
         """The query's words (as the FTS5 side picks them) as a tsquery that matches any of them,
-        leaving out those too common to score, as index.keywords does (while a rarer one remains).
+        leaving out those too common to score, as the SQLite store does (while a rarer one remains).
 
         How common a word is comes from the server's own statistics of the tsv column
         (``pg_stats.most_common_elems``, kept by ANALYZE and autovacuum), read at most every
@@ -242,7 +242,7 @@ class PostgresStore(DocumentReads):
         return " | ".join(f"'{w}'" for w in words)
 
     def _common_lexemes(self) -> frozenset[str]:
-        """Lexemes in more than ``keywords.COMMON_MATCHES`` chunks, by the column statistics."""
+        """Lexemes in more than ``keyword_query.COMMON_MATCHES`` chunks, by the column statistics."""
         read_at, common = self._common
         if time.monotonic() - read_at < STATS_TTL_S:
             return common
@@ -251,7 +251,7 @@ class PostgresStore(DocumentReads):
             "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass('chunks') "
             "WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'tsv'").fetchone()
         if row and row[0] and row[2] > 0:
-            common = frozenset(e for e, f in zip(row[0], row[1]) if f * row[2] > keywords.COMMON_MATCHES)
+            common = frozenset(e for e, f in zip(row[0], row[1]) if f * row[2] > keyword_query.COMMON_MATCHES)
         else:
             common = frozenset()
         self._common = (time.monotonic(), common)
@@ -259,14 +259,13 @@ class PostgresStore(DocumentReads):
 
     def unknown_words(self, words: Sequence[str]) -> list[str]:
         """The ``words`` (forms) that occur in no chunk's text, split into words by index.words as
-        on SQLite. Each is also looked for as PostgreSQL's parser reads it, which keeps its
-        accents and reads "U.S." as one word, as it did the stored text."""
+        on SQLite and looked up as a phrase in the ``words`` column, whose text was folded and
+        stemmed as FTS5's (schema.WORDS_CONFIG), so that both stores know the same names."""
         out = []
         for form, folded in index_words.to_look_up(words).items():
             (found,) = self.execute(
-                "SELECT EXISTS (SELECT 1 FROM chunks WHERE tsv @@ (phraseto_tsquery(%(c)s::regconfig, %(f)s) "
-                "|| phraseto_tsquery(%(c)s::regconfig, %(w)s)))",
-                {"c": schema.TEXT_SEARCH_CONFIG, "f": " ".join(folded), "w": form}).fetchone()
+                "SELECT EXISTS (SELECT 1 FROM chunks WHERE words @@ phraseto_tsquery(%(c)s::regconfig, %(f)s))",
+                {"c": schema.WORDS_CONFIG, "f": " ".join(folded)}).fetchone()
             if not found:
                 out.append(form)
         return out
@@ -321,7 +320,7 @@ class PostgresStore(DocumentReads):
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
             return conn.execute("DELETE FROM documents WHERE id = %s", (doc_id,)).rowcount > 0
 
-    def save_vectors(self) -> None:
+    def flush(self) -> None:
         """Nothing to do: the server keeps its indexes durable with every commit."""
 
     def check(self, repair: bool = False) -> CheckReport:

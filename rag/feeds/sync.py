@@ -141,7 +141,7 @@ class Syncer:
                 progress(result)
         if summary.total("new") or summary.total("updated"):
             with self._lock:
-                self.ingestor.store.save_vectors()
+                self.ingestor.store.flush()
         return summary
 
     def unsubscribe(self, url: str, *, keep_documents: bool = False) -> int | None:

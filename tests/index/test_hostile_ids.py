@@ -18,7 +18,7 @@ from fakes import HashEmbedder
 from index.migrate import copy_store
 from index.postgres import PostgresStore
 from index.records import Document
-from index.store import Store
+from index.sqlite.store import SqliteStore
 from rag.chunking import Chunker
 from rag.ingest import Ingestor
 
@@ -68,7 +68,7 @@ def test_ids_differing_only_in_normalisation_survive_migrate_alike(tmp_path, pos
     nfc = unicodedata.normalize("NFC", "caf\u00e9-\u0928\u093f")
     nfd = unicodedata.normalize("NFD", nfc)
     assert nfc != nfd
-    source = Store(tmp_path / "db.sqlite", tmp_path / "v.faiss", embed_model="hash-embedder", dim=EMB.dim)
+    source = SqliteStore(tmp_path / "db.sqlite", tmp_path / "v.faiss", embed_model="hash-embedder", dim=EMB.dim)
     ingestor = Ingestor(source, HashEmbedder(EMB.dim), Chunker(200, 40), limits=limits())
     long_id = "\U0001f600" * 256  # the longest id allowed, 1,024 bytes of UTF-8
     report = ingestor.add_documents([Document(nfc, "T", "Ferries leave at noon.", "a.md"),

@@ -17,8 +17,8 @@ from index.records import PreparedDocument
 from index.migrate import copy_store
 from index.postgres import PostgresStore
 from index.postgres.feeds import PostgresFeedStore
-from index.sqlite_feeds import SqliteFeedStore
-from index.store import Store
+from index.sqlite.feeds import SqliteFeedStore
+from index.sqlite.store import SqliteStore
 from rag.errors import ConfigError
 from rag.migrate import target_settings
 from index.records import Document
@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REAL_MODEL = "all-MiniLM-L6-v2"  # the CLI's embedder name; its vectors are never computed here
 
 
-def sqlite_store(folder: Path, model: str = "hash-embedder", dim: int = 32) -> Store:
-    return Store(folder / "newsrag.db", folder / "vectors.faiss", embed_model=model, dim=dim)
+def sqlite_store(folder: Path, model: str = "hash-embedder", dim: int = 32) -> SqliteStore:
+    return SqliteStore(folder / "newsrag.db", folder / "vectors.faiss", embed_model=model, dim=dim)
 
 
 def fill(store, count: int, dim: int = 32) -> None:

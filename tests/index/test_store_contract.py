@@ -2,7 +2,7 @@
 
 The PostgreSQL side runs on a real server the tests start (`postgres_server` in conftest.py),
 one new database per test. Backend-specific checks (FAISS files, schema migrations) live in
-test_store.py, test_check.py and tests/index/postgres/.
+tests/index/sqlite/ and tests/index/postgres/.
 """
 from __future__ import annotations
 
@@ -106,6 +106,33 @@ def test_failed_write_leaves_nothing_behind(backend):
     assert store.keyword_search("fine", 5) == []
 
 
+def test_a_stores_width_is_recorded_with_its_first_vector_and_kept(backend):
+    """Issue 24: the width came from the rows on SQLite (gone with the last document) and from
+    the metadata on PostgreSQL; both record it with the first vector and keep it."""
+    empty = backend.open()
+    assert empty.dim is None  # no vector yet, so no width
+    empty.close()
+    assert backend.open().dim is None  # reopened, still none
+    store = backend.open()
+    store.write([prepared("a", "Huawei and Baidu pool chip research. " * 8)])
+    assert store.dim == EMB.dim
+    store.close()
+    store = backend.open()
+    assert store.dim == EMB.dim  # reopened
+    assert store.remove("a")
+    store.flush()
+    assert store.dim == EMB.dim and store.counts() == (0, 0)  # emptied
+    store.close()
+    store = backend.open()
+    assert store.dim == EMB.dim  # emptied and reopened
+    other = prepared("b", "Ferries resumed on Monday. " * 6)
+    wider = PreparedDocument(other.document, other.content_hash, other.chunks,
+                             HashEmbedder(EMB.dim * 2).embed([c.text for c in other.chunks]), other.text_hashes)
+    with pytest.raises(StoreError, match=f"{EMB.dim} dimensions, not {EMB.dim * 2}"):
+        store.write([wider])
+    assert store.counts() == (0, 0)
+
+
 def test_other_embedding_model_is_refused(backend):
     backend.open().write([prepared("a", "Some text. " * 5)])
     with pytest.raises(StoreError, match="hash-embedder"):
@@ -131,9 +158,9 @@ def test_keyword_search_ignores_query_syntax(backend):
 
 def test_a_word_too_common_to_score_is_left_out_while_a_rarer_one_remains(backend, monkeypatch):
     """At a million chunks, scoring every match of "week" made keyword search take 0.65-1.4 s."""
-    import index.keywords
+    import index.keyword_query
 
-    monkeypatch.setattr(index.keywords, "COMMON_MATCHES", 5)
+    monkeypatch.setattr(index.keyword_query, "COMMON_MATCHES", 5)
     store = backend.open()
     store.write([prepared(f"h{i}", f"Harbour report number {i} of the season.") for i in range(12)]
                 + [prepared("lh", "The harbour lighthouse was repainted."),
@@ -177,14 +204,11 @@ def test_unknown_words_of_real_names_and_word_forms_agree_across_backends(backen
     assert store.unknown_words([*KNOWN_FORMS, *UNKNOWN_FORMS]) == list(UNKNOWN_FORMS)
 
 
-@pytest.mark.parametrize("asked", ["Sao Paulo", "new"])
-def test_unknown_words_where_the_backends_still_differ(backend, asked, request):
-    """What index.words leaves to the backends: PostgreSQL's stored text keeps its accents (an
-    article's "São Paulo" is found by "Sao Paulo" on SQLite only) and its stemmer is Snowball's
-    ("news" is not "new" there). Pinned so that a fix shows up here (strict xfail)."""
-    if backend.name == "postgres":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="needs PostgreSQL's stored tsvector "
-                                              "folded and stemmed as FTS5's (a schema step)"))
+@pytest.mark.parametrize("asked", ["Sao Paulo", "new", "sao", "MALAGA", "runs", "desks", "trading"])
+def test_unknown_words_of_folded_and_stemmed_forms_agree_across_backends(backend, asked):
+    """Once left to the backends: an article's "São Paulo" is found by "Sao Paulo" (accents folded
+    in the stored text too, which PostgreSQL's english configuration keeps) and "news" by "new"
+    (Porter's stemmer, where PostgreSQL's english one, Porter2, keeps "news")."""
     store = backend.open()
     store.write([prepared(f"w{i}", text) for i, text in enumerate(WORD_FORM_TEXTS)])
     assert store.unknown_words([asked]) == []
@@ -278,7 +302,7 @@ def test_hybrid_dense_and_keyword_retrieval_and_as_of_dates(backend):
 def test_check_passes_a_healthy_store_and_repairs_a_derived_index(backend):
     store = backend.open()
     store.write([prepared(f"d{i}", f"Story {i} about topic {i}. " * 12) for i in range(3)])
-    store.save_vectors()
+    store.flush()
     report = store.check()
     assert report.ok and report.problems == () and report.documents == 3 and report.vectors == report.chunks
     backend.damage(store)

@@ -51,15 +51,15 @@ def test_add_reports_bad_files_and_keeps_the_good_ones(env, capsys):
 
 def test_remove_of_several_ids_writes_the_vector_file_once(env, capsys, monkeypatch):
     """Review finding: `remove A B C` rewrote the whole FAISS file once per id."""
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
 
     rows = "".join(json.dumps({"id": f"n{i}", "text": f"Story {i} about the harbour's tides."}) + "\n"
                    for i in range(4))
     (env / "rows.jsonl").write_text(rows)
     assert run(capsys, "add", str(env / "rows.jsonl"))[0] == 0
     saves = []
-    real = Store.save_vectors
-    monkeypatch.setattr(Store, "save_vectors", lambda self: (saves.append(1), real(self))[1])
+    real = SqliteStore.save_vectors
+    monkeypatch.setattr(SqliteStore, "save_vectors", lambda self: (saves.append(1), real(self))[1])
     code, out, err = run(capsys, "remove", "n0", "n2", "n3", "nope", "n2")
     assert code == 1 and "removed 3" in out and "'nope'" in err
     assert len(saves) == 1

@@ -118,15 +118,15 @@ def test_reordered_jsonl_without_ids_is_unchanged(make_app, tmp_path):
 
 
 class CountingStore:
-    """The real store, counting how often the vector file is written."""
+    """The real store, counting how often a series of writes is flushed (the vector file written)."""
 
     def __init__(self, store) -> None:
         self._store = store
         self.saves = 0
 
-    def save_vectors(self) -> None:
+    def flush(self) -> None:
         self.saves += 1
-        self._store.save_vectors()
+        self._store.flush()
 
     def __getattr__(self, name):
         return getattr(self._store, name)

@@ -64,6 +64,24 @@ def test_a_store_from_before_made_marks_only_the_items_whose_feed_made_their_doc
     assert PostgresFeedStore(store).remove(f) == [made]
 
 
+TEXT = "The U.S. news desk flew to São Paulo."
+
+
+def test_a_store_from_before_folded_words_knows_its_chunks_names_as_sqlite_does(postgres_url):
+    """Issue 24: step 6 gives the chunks already stored their words as FTS5 finds them, so
+    ``unknown_words`` finds "São Paulo" by "Sao Paulo" and "news" by "new" there too, and the
+    ranked keyword search keeps its own column."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        schema.ensure(conn, postgres_url, steps=schema.STEPS[:5])  # before the words column
+        conn.execute("INSERT INTO meta VALUES ('embed_model', 'hash-embedder')")
+        conn.execute("INSERT INTO documents VALUES ('a', 'T', '', NULL, '2024-01-02', %s, 'h', 'now')", (TEXT,))
+        conn.execute("INSERT INTO chunks (doc_id, seq, start, \"end\", text, text_hash, embedding) "
+                     "VALUES ('a', 0, 0, %s, %s, 'h', '[1,0]')", (len(TEXT), TEXT))
+    store = PostgresStore(postgres_url, embed_model="hash-embedder")
+    assert store.unknown_words(["Sao Paulo", "new", "U.S.", "Quillfield"]) == ["Quillfield"]
+    assert len(store.keyword_search("news", 5)) == 1
+
+
 def test_a_newer_schema_is_refused_with_a_clear_error(postgres_url):
     PostgresStore(postgres_url, embed_model="hash-embedder").close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:

@@ -1,41 +1,26 @@
-"""Keyword search over chunk text: the FTS5 query newsrag builds, and the two lookups it serves.
+"""Keyword search over chunk text on SQLite: the FTS5 query newsrag builds, and the two lookups it serves.
 
-A question becomes an OR of its words, each quoted as an FTS5 phrase so that query syntax in
-untrusted text ("NEAR(", quotes, "*") stays plain text; stop words (index.stopwords.QUERY) are
-left out, and so is a word that matches more than ``COMMON_MATCHES`` chunks while a rarer word of
-the question remains: BM25 gives such a word almost no weight, yet scoring its matches is what
-made keyword search take 0.65 s at a million chunks ("week" and "country" match a fifth of the
-archive). ``search`` ranks chunks by BM25; ``unknown_words`` says which words no chunk contains
+A question becomes an OR of its words (index.keyword_query: stop words out, and a word too common
+to score left out while a rarer one remains), each quoted as an FTS5 phrase so that query syntax
+in untrusted text ("NEAR(", quotes, "*") stays plain text. ``search`` ranks chunks by BM25; ``unknown_words`` says which words no chunk contains
 (split into words by index.words, as the PostgreSQL store splits them).
-Stemming is FTS5's porter tokenizer (index.schema), applied to the query and the text alike.
-Not here: the table and its triggers (index.schema), or fusing keyword with dense results
-(rag.retrieval). A PostgreSQL backend has its own twin of this module.
+Stemming is FTS5's porter tokenizer (index.sqlite.schema), applied to the query and the text alike.
+Not here: the table and its triggers (index.sqlite.schema), or fusing keyword with dense results
+(rag.retrieval). The PostgreSQL store builds its own tsquery (index.postgres.store).
 """
 from __future__ import annotations
 
-import re
 import sqlite3
 from typing import Collection, Sequence
 
+from index import keyword_query
 from index import words as words_module
-from index.stopwords import QUERY
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Matches past which a word is too common to score (bench/million.py): 1% of a million chunks.
-COMMON_MATCHES = 10_000
+from index.keyword_query import query_words
 
 
 def phrase(word: str) -> str:
     """``word`` as an FTS5 phrase, so that query syntax in it ("NEAR(", quotes) is plain text."""
     return '"' + word.replace('"', '""') + '"'
-
-
-def query_words(text: str) -> list[str]:
-    """The words of ``text`` a keyword search looks for: lower-cased, stop words out, each once.
-
-    Both backends build their query from these (FTS5 here, a tsquery in index.postgres).
-    """
-    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in QUERY))
 
 
 def match_query(text: str, common: Collection[str] = ()) -> str | None:
@@ -50,7 +35,7 @@ def match_query(text: str, common: Collection[str] = ()) -> str | None:
 def common_words(conn: sqlite3.Connection, words: Sequence[str], limit: int | None = None) -> set[str]:
     """The ``words`` that match more than ``limit`` chunks (counted only up to the limit, so a
     lookup costs a few milliseconds however common the word)."""
-    limit = COMMON_MATCHES if limit is None else limit
+    limit = keyword_query.COMMON_MATCHES if limit is None else limit
     return {w for w in words if conn.execute(
         "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
         (phrase(w), limit + 1)).fetchone()[0] > limit}

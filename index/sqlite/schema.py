@@ -15,12 +15,12 @@ import time
 from typing import Callable
 
 from index.errors import StoreError
-from index.sqlite_feeds import mark_made_items
-from index.transaction import transaction
+from index.sqlite.feeds import mark_made_items
+from index.sqlite.transaction import transaction
 
 SCHEMA_VERSION = "2"
 # MIGRATIONS[n] turns a version-n store into a version-(n+1) one, inside the transaction that
-# opens it. 2: which feed items made their document (index.sqlite_feeds.mark_made_items).
+# opens it. 2: which feed items made their document (index.sqlite.feeds.mark_made_items).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: mark_made_items}
 
 SCHEMA = """
@@ -131,7 +131,7 @@ def migration_steps(found: str, current: str | None = None) -> list[int]:
 
 def create(conn: sqlite3.Connection) -> None:
     """Create the schema in a new store, or check and migrate an existing one."""
-    from index.sqlite_feeds import FEEDS_SCHEMA
+    from index.sqlite.feeds import FEEDS_SCHEMA
 
     with transaction(conn, write=True):
         found = _stored_version(conn)

@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from index import schema
+from index.sqlite import schema
 from index.errors import StoreError
 
 
@@ -121,15 +121,15 @@ def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch):
 
 
 def test_a_store_from_a_newer_newsrag_names_its_file(tmp_path):
-    from index.store import Store
+    from index.sqlite.store import SqliteStore
 
-    Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8).close()
+    SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8).close()
     conn = sqlite3.connect(tmp_path / "newsrag.db")
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(int(schema.SCHEMA_VERSION) + 1),))
     conn.commit()
     conn.close()
     with pytest.raises(StoreError) as info:
-        Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
+        SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
     assert "newsrag.db" in str(info.value) and "version 2" in str(info.value)
 
 
@@ -138,12 +138,12 @@ def test_a_store_from_a_newer_newsrag_names_its_file(tmp_path):
 def test_a_version_1_store_marks_only_the_items_whose_feed_made_their_document(tmp_path):
     """The step from version 1 sets ``made`` on the items whose document has the id the sync
     made for that very item; a user's ``feed-...`` document an item points at stays the user's."""
-    from index.sqlite_feeds import SqliteFeedStore
-    from index.store import Store
+    from index.sqlite.feeds import SqliteFeedStore
+    from index.sqlite.store import SqliteStore
     from rag.web.article import url_doc_id
 
     f = "https://f.example/rss"
-    Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8).close()
+    SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8).close()
     conn = sqlite3.connect(tmp_path / "newsrag.db")
     conn.execute("ALTER TABLE feed_items DROP COLUMN made")  # the version-1 layout
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
@@ -155,7 +155,7 @@ def test_a_version_1_store_marks_only_the_items_whose_feed_made_their_document(t
                       (f, "guid-3", "https://x.example/1", made)])  # the same article under a new GUID
     conn.commit()
     conn.close()
-    store = Store(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
+    store = SqliteStore(tmp_path / "newsrag.db", tmp_path / "v.faiss", embed_model="m", dim=8)
     assert _version(store.conn) == "2"
     items = SqliteFeedStore(store).items_of(f)
     assert {k: i.made for k, i in items.items()} == {"guid-1": True, "guid-2": False, "guid-3": False}

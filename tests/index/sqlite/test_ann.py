@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import sync, vector_file
-from index.check import check_store
+from index.sqlite import faiss_sync as sync, vector_file
+from index.sqlite.check import check_store
 from index.records import Chunk, Document, PreparedDocument
-from index.store import Store
-from index.vectors import EXACT, IVF, VectorIndex
+from index.sqlite.store import SqliteStore
+from index.sqlite.vectors import EXACT, IVF, VectorIndex
 
 DIM = 32
 CENTRES = np.random.default_rng(0).standard_normal((12, DIM)).astype(np.float32)
@@ -37,16 +37,16 @@ def doc(doc_id: str, n_chunks: int, seed: int) -> PreparedDocument:
                             clustered(n_chunks, seed), tuple(words))
 
 
-def store_at(folder: Path, threshold: int) -> Store:
-    return Store(folder / "db.sqlite", folder / "vectors.faiss", embed_model="clustered", dim=DIM,
-                 ann_threshold=threshold)
+def store_at(folder: Path, threshold: int) -> SqliteStore:
+    return SqliteStore(folder / "db.sqlite", folder / "vectors.faiss", embed_model="clustered", dim=DIM,
+                       ann_threshold=threshold)
 
 
-def fill(store: Store, docs: int, per_doc: int = 10, first: int = 0) -> None:
+def fill(store: SqliteStore, docs: int, per_doc: int = 10, first: int = 0) -> None:
     store.write([doc(f"d{i}", per_doc, seed=i) for i in range(first, first + docs)])
 
 
-def db_ids(store: Store) -> set[int]:
+def db_ids(store: SqliteStore) -> set[int]:
     return {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
 
 

@@ -6,8 +6,8 @@ added and removed by chunk id) for stores past the size threshold. Both search c
 over L2-normalised vectors. `VectorIndex` serialises its own operations with a lock, so one thread
 can catch it up while others search it.
 
-It is derived data, rebuilt or caught up from SQLite by `index.sync`. What this module leaves out:
-the file it is saved to (index.vector_file), reading SQLite, and deciding when to rebuild or
+It is derived data, rebuilt or caught up from SQLite by `index.sqlite.faiss_sync`. What this module leaves out:
+the file it is saved to (index.sqlite.vector_file), reading SQLite, and deciding when to rebuild or
 change layout.
 """
 from __future__ import annotations

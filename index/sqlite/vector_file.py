@@ -7,8 +7,8 @@ size so that its checksum can be written after the payload has been streamed out
 before the padding existed (a tight header) still load. The payload is streamed to and from disk,
 so saving or loading needs no second copy of the index in memory, and the checksum is checked
 before FAISS parses a byte. Saving goes through index.atomic (temporary file, fsync, rename,
-fsync of the folder). Not here: the index itself (index.vectors), or deciding when a file is
-stale and what to do about it (index.sync).
+fsync of the folder). Not here: the index itself (index.sqlite.vectors), or deciding when a file is
+stale and what to do about it (index.sqlite.faiss_sync).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from index.atomic import atomic_file
-from index.vectors import VectorIndex
+from index.sqlite.vectors import VectorIndex
 
 MAGIC = b"NEWSRAG-FAISS-1\n"
 HEADER_BYTES = 1024

@@ -18,11 +18,11 @@ def test_corrupt_database_file_is_a_clear_error(tmp_path):
         open_store(tmp_path)
 
 
-def test_without_a_width_the_store_reads_it_from_its_rows(tmp_path):
-    from index.store import Store
+def test_without_a_width_the_store_reads_the_one_it_recorded(tmp_path):
+    from index.sqlite.store import SqliteStore
 
-    def fresh() -> Store:
-        return Store(tmp_path / "db.sqlite", tmp_path / "vectors.faiss", embed_model="hash-embedder")
+    def fresh() -> SqliteStore:
+        return SqliteStore(tmp_path / "db.sqlite", tmp_path / "vectors.faiss", embed_model="hash-embedder")
 
     empty = fresh()
     assert empty.dim is None and empty.dense_search(EMB.embed(["chip"])[0], 3) == []
@@ -32,9 +32,24 @@ def test_without_a_width_the_store_reads_it_from_its_rows(tmp_path):
     empty.write([prepared("a", "Huawei and Baidu pool chip research. " * 8)])
     assert empty.dim == EMB.dim
     empty.save_vectors()
-    reopened = fresh()  # a new process: the width comes from the stored embeddings
-    assert reopened.dim == EMB.dim
+    reopened = fresh()  # a new process: the width comes from the store's metadata
+    assert reopened.dim == EMB.dim and reopened.meta("dim") == str(EMB.dim)
     assert reopened.dense_search(EMB.embed(["Huawei and Baidu pool chip research."])[0], 1)
+
+
+def test_a_store_written_before_the_width_was_recorded_reads_it_from_its_rows(tmp_path):
+    from index.sqlite.store import SqliteStore
+
+    def fresh() -> SqliteStore:
+        return SqliteStore(tmp_path / "db.sqlite", tmp_path / "vectors.faiss", embed_model="hash-embedder")
+
+    old = fresh()
+    old.write([prepared("a", "Huawei and Baidu pool chip research. " * 8)])
+    old.conn.execute("DELETE FROM meta WHERE key = 'dim'")  # as an older newsrag left it
+    assert fresh().dim == EMB.dim
+    store = fresh()
+    store.write([prepared("b", "Ferries resumed on Monday. " * 6)])  # records it now
+    assert store.meta("dim") == str(EMB.dim)
 
 
 # SQLite's lock bytes in the database file: a connection in WAL mode holds a shared lock here for

@@ -20,11 +20,11 @@ import pytest
 
 from bench.concurrency import read_loop
 from bench.crash import FeatureHashEmbedder, make_corpus, open_store, run_driver, verify
-from index.vectors import VectorIndex
+from index.sqlite.vectors import VectorIndex
 from builders import defaults
 from rag.wiring import make_retriever
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+BENCH = Path(__file__).resolve().parents[3] / "bench"
 
 
 @pytest.mark.integration
@@ -47,7 +47,7 @@ def test_readers_see_whole_documents_and_new_ones_without_restart(tmp_path):
     for proc in readers:
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
 
-    # Two threads share one Store, as the chat app's request threads do.
+    # Two threads share one SqliteStore, as the chat app's request threads do.
     embedder = FeatureHashEmbedder()
     shared = open_store(data)
     retriever = make_retriever(shared, embedder, defaults(retriever="hybrid"))

@@ -1,5 +1,5 @@
 from builders import open_store, prepared
-from index.check import check_store
+from index.sqlite.check import check_store
 
 
 def filled(tmp_path):

@@ -7,18 +7,21 @@ FAISS index) is rebuilt from it when ``repair`` is set. Used by `newsrag check`.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import sync, vector_file
 from index.base import CheckReport, chunk_problems, readd_hint
-from index.store import Store
-from index.vector_file import VectorFileError
+from index.sqlite import faiss_sync, vector_file
+from index.sqlite.vector_file import VectorFileError
+
+if TYPE_CHECKING:  # the store calls this module, so only its type is named here
+    from index.sqlite.store import SqliteStore
 
 __all__ = ["CheckReport", "check_store"]
 
 
-def check_store(store: Store, repair: bool = False) -> CheckReport:
+def check_store(store: SqliteStore, repair: bool = False) -> CheckReport:
     problems: list[str] = []
     repaired: list[str] = []
     conn = store.conn
@@ -51,18 +54,18 @@ def check_store(store: Store, repair: bool = False) -> CheckReport:
     return CheckReport(docs, chunks, vectors, tuple(problems), tuple(repaired))
 
 
-def _check_vectors(store: Store, problems: list[str], repaired: list[str], repair: bool, skip: bool) -> int:
+def _check_vectors(store: SqliteStore, problems: list[str], repaired: list[str], repair: bool, skip: bool) -> int:
     """The saved FAISS file, caught up with SQLite, must hold exactly SQLite's chunk ids."""
     if skip:  # embeddings of the wrong size cannot go into an index: fix the rows first
         return 0
     conn = store.conn
-    # An emptied store has no rows to give its width: the file's own header does.
+    # A store emptied before its width was recorded has no rows to give it: the file's header does.
     dim = store.dim or int((vector_file.peek(store.faiss_path) or {}).get("dim") or 0)
     if not dim:
         return 0  # no vector was ever stored, and no file claims any
     try:
         index = vector_file.load(store.faiss_path, dim)
-        sync.catch_up(conn, index)
+        faiss_sync.catch_up(conn, index)
         db_ids = np.fromiter((r[0] for r in conn.execute("SELECT id FROM chunks")), dtype=np.int64)
         have = index.ids()
         if len(have) != len(db_ids) or not np.array_equal(np.sort(have), np.sort(db_ids)):
@@ -73,8 +76,8 @@ def _check_vectors(store: Store, problems: list[str], repaired: list[str], repai
             return 0  # an empty store needs no file
         problems.append(f"vector index: {exc}")
         if repair:
-            index = sync.build(conn, dim, store.ann_threshold)
-            sync.save(conn, index, store.faiss_path)
+            index = faiss_sync.build(conn, dim, store.ann_threshold)
+            faiss_sync.save(conn, index, store.faiss_path)
             repaired.append(f"rebuilt {store.faiss_path.name} from SQLite ({index.count} vectors)")
             return index.count
         return 0

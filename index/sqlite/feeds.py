@@ -1,6 +1,6 @@
-"""The feed tables in the SQLite store's database: a `FeedStore` over an `index.store.Store`.
+"""The feed tables in the SQLite store's database: a `FeedStore` over an `index.sqlite.SqliteStore`.
 
-The tables are created with the store's own (``FEEDS_SCHEMA``, run by index.schema.create), and
+The tables are created with the store's own (``FEEDS_SCHEMA``, run by index.sqlite.schema.create), and
 brought forward with it (``mark_made_items``, its step from version 1).
 Every write is one transaction on the store's connection and writer lock, bumping its
 generation as any write does. Not here: the statements (index.feed_tables), the records and the
@@ -70,7 +70,7 @@ def mark_made_items(conn: sqlite3.Connection) -> None:
 
 
 class SqliteFeedStore(FeedTables):
-    """The feed tables of one `index.store.Store` (sharing its connections and writer lock)."""
+    """The feed tables of one `index.sqlite.SqliteStore` (sharing its connections and writer lock)."""
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index import vector_file
-from index.transaction import transaction
-from index.vector_file import VectorFileError
-from index.vectors import EXACT, IVF, VectorIndex, ivf_shape
+from index.sqlite import vector_file
+from index.sqlite.transaction import transaction
+from index.sqlite.vector_file import VectorFileError
+from index.sqlite.vectors import EXACT, IVF, VectorIndex, ivf_shape
 
 _BATCH = 20_000
 # Keep this many deletion-log rows before pruning: readers older than the pruned part reconcile.

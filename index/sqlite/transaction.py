@@ -1,8 +1,8 @@
 """SQLite transactions as a ``with`` block: BEGIN, then COMMIT, or ROLLBACK on any error.
 
-Connections are opened in autocommit mode (index.schema.connect), so every multi-statement read
+Connections are opened in autocommit mode (index.sqlite.schema.connect), so every multi-statement read
 or write that must see or leave one consistent state goes through ``transaction``. Not here: what
-the statements are, or bumping the store's generation (index.store does that in its writes).
+the statements are, or bumping the store's generation (index.sqlite.store does that in its writes).
 """
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """The document store: documents, chunks, embeddings and keyword search in SQLite, plus dense
 search through a FAISS index kept in step with it. This is the store's interface; the keyword
-query is built in index.keywords, the FAISS side is index.vectors (its file, index.vector_file).
+query is built in index.sqlite.keywords, the FAISS side is index.sqlite.vectors (its file, index.sqlite.vector_file).
 
 Writes are transactions: a document's row, its chunks, their embeddings and keyword rows go in
 together or not at all, and SQLite's lock queues concurrent writers. Every write bumps a
 generation number; readers compare it before each search and catch their FAISS index up, so a
 running chat sees documents another process just added. Past ``ann_threshold`` vectors the FAISS
-side is an approximate (IVF) index, trained here from the stored embeddings (see index.sync).
+side is an approximate (IVF) index, trained here from the stored embeddings (see index.sqlite.faiss_sync).
 Not here: loading files, chunking and embedding (rag.ingest), and fusing the two searches
 (rag.retrieval).
 """
@@ -21,24 +21,26 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from index import columns, keywords, schema, sync
-from index.document_reads import DocumentReads
-from index.errors import StoreError
+from index import columns
 from index.base import CheckReport, DateWindow
+from index.document_reads import DocumentReads, ReadStatements
+from index.errors import StoreError
 from index.records import PreparedDocument
-from index.transaction import transaction
-from index.vectors import VectorIndex
+from index.sqlite import faiss_sync, keywords, schema
+from index.sqlite.check import check_store
+from index.sqlite.transaction import transaction
+from index.sqlite.vectors import VectorIndex
 
-__all__ = ["PreparedDocument", "Store"]
+__all__ = ["PreparedDocument", "SqliteStore"]
 
 
-class Store(DocumentReads):
+class SqliteStore(DocumentReads):
     """One data directory's store (a `DocumentStore`). Safe to share between threads; one
     connection per thread."""
 
     def __init__(self, db_path: Path, faiss_path: Path, *, embed_model: str,
                  dim: int | None = None, ann_threshold: int = 0) -> None:
-        """``dim`` is the vectors' width; None reads it from the stored embeddings (see `dim`).
+        """``dim`` is the vectors' width; None reads it from the store (see `dim`).
 
         Past ``ann_threshold`` vectors dense search is approximate (IVF); 0 keeps it exact.
         """
@@ -46,7 +48,8 @@ class Store(DocumentReads):
         self.faiss_path = Path(faiss_path)
         self.embed_model = embed_model
         self.ann_threshold = ann_threshold
-        self._dim = dim
+        self._given_dim = dim
+        self._dim: int | None = None  # the recorded width, once read
         self._local = threading.local()
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
@@ -61,14 +64,22 @@ class Store(DocumentReads):
 
     @property
     def dim(self) -> int | None:
-        """The vectors' width: as given, else that of the stored embeddings; None while none is stored.
+        """The vectors' width: as recorded with the first vector written (meta ``dim``, as on
+        PostgreSQL), else as given; None while no vector was ever stored. A store written before
+        the width was recorded gives that of its stored embeddings.
 
-        Read from the rows, so a store that is only listed, checked or searched never needs the
-        embedding model to know it.
+        Read from the store, so a store that is only listed, checked or searched never needs the
+        embedding model to know it; kept once known, since a width never changes.
         """
         if self._dim is None:
-            row = self.conn.execute("SELECT length(embedding) / 4 FROM chunks LIMIT 1").fetchone()
-            self._dim = int(row[0]) if row else None
+            recorded = self.meta("dim")
+            if recorded is not None:
+                self._dim = int(recorded)
+            else:
+                row = self.conn.execute("SELECT length(embedding) / 4 FROM chunks LIMIT 1").fetchone()
+                if row is None:
+                    return self._given_dim
+                self._dim = int(row[0])
         return self._dim
 
     @property
@@ -92,6 +103,14 @@ class Store(DocumentReads):
 
     # -- reading (the plain reads are index.document_reads') -----------------------------
 
+    SQL = ReadStatements.with_marker("?")
+
+    def _read(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def _among(self, column: str, values: Sequence[object]) -> tuple[str, tuple]:
+        return f"{column} IN ({','.join('?' * len(values))})", tuple(values)
+
     def _vector(self, stored: bytes) -> np.ndarray:
         return np.frombuffer(stored, dtype=np.float32)
 
@@ -112,12 +131,10 @@ class Store(DocumentReads):
         return str(self.db_path.parent)
 
     def check(self, repair: bool = False) -> CheckReport:
-        from index.check import check_store
-
         return check_store(self, repair)
 
     def keyword_search(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
-        """BM25 over chunk text (see index.keywords); higher scores are better.
+        """BM25 over chunk text (see index.sqlite.keywords); higher scores are better.
 
         ``window`` (start, end): only chunks of documents published on ``start <= day < end``
         (ISO dates), filtered inside the query, so the k best of the window come back.
@@ -156,12 +173,12 @@ class Store(DocumentReads):
             built = False
             current = self.generation()
             if self._vectors is None:
-                self._vectors, built = sync.load_or_build(self.conn, self.faiss_path, self.dim, self.ann_threshold)
+                self._vectors, built = faiss_sync.load_or_build(self.conn, self.faiss_path, self.dim, self.ann_threshold)
             elif self._vectors.generation != current:
-                sync.catch_up(self.conn, self._vectors)
-            if sync.needs_relayout(self._vectors, self.ann_threshold):
+                faiss_sync.catch_up(self.conn, self._vectors)
+            if faiss_sync.needs_relayout(self._vectors, self.ann_threshold):
                 # Replaced, not changed in place: threads still searching the old one finish on it.
-                self._vectors, rebuilt = sync.relayout(self.conn, self._vectors, self.faiss_path, self.ann_threshold)
+                self._vectors, rebuilt = faiss_sync.relayout(self.conn, self._vectors, self.faiss_path, self.ann_threshold)
                 built = built or rebuilt
             if built:
                 # A searcher never waits on a writer to save: the file only spares the next
@@ -177,8 +194,13 @@ class Store(DocumentReads):
         """Insert or replace each document with its chunks, all in one transaction."""
         if not batch:
             return
+        widths = {int(p.embeddings.shape[1]) for p in batch if len(p.embeddings)}
+        if len(widths) > 1:
+            raise StoreError(f"embeddings of several widths in one batch: {sorted(widths)}")
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._transaction() as conn:
+            if widths:
+                self._record_width(conn, widths.pop())
             for prepared in batch:
                 doc = prepared.document
                 if len(prepared.chunks) != len(prepared.embeddings):
@@ -194,9 +216,26 @@ class Store(DocumentReads):
                     ],
                 )
 
+    def _record_width(self, conn: sqlite3.Connection, dim: int) -> None:
+        """Inside the write's transaction: record the width with the first vector (a store
+        written before it was recorded gets that of its rows), and refuse any other width."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
+        if row is None:
+            stored = conn.execute("SELECT length(embedding) / 4 FROM chunks LIMIT 1").fetchone()
+            recorded = int(stored[0]) if stored else dim
+            conn.execute("INSERT INTO meta(key, value) VALUES ('dim', ?)", (str(recorded),))
+        else:
+            recorded = int(row[0])
+        if recorded != dim:
+            raise StoreError(f"{self.db_path} holds embeddings of {recorded} dimensions, not {dim}")
+
     def remove(self, doc_id: str) -> bool:
         with self._transaction() as conn:
             return conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+
+    def flush(self) -> None:
+        """The end of a series of writes: save the vector file (`save_vectors`)."""
+        self.save_vectors()
 
     def save_vectors(self) -> None:
         """Persist the caught-up FAISS index so the next process starts without catching up."""
@@ -208,7 +247,7 @@ class Store(DocumentReads):
 
     def _save(self, index: VectorIndex, prune: bool, *, wait: bool = True) -> None:
         self._make_durable(index.generation, wait=wait)
-        sync.save(self.conn, index, self.faiss_path, prune=prune)
+        faiss_sync.save(self.conn, index, self.faiss_path, prune=prune)
 
     def _make_durable(self, generation: int, *, wait: bool) -> None:
         """Put the SQLite commits up to ``generation`` on disk before a vector file claims it.
@@ -219,7 +258,7 @@ class Store(DocumentReads):
         not yet checkpointed (a checkpoint syncs the database file itself). The files are not
         fsynced by name: closing any descriptor of a file drops every POSIX lock this process
         holds on it, other connections' included, and SQLite then corrupts the database
-        (tests/index/test_concurrency.py saw "database disk image is malformed" under load).
+        (tests/index/sqlite/test_concurrency.py saw "database disk image is malformed" under load).
         Without ``wait``, a writer holding the lock makes this a StoreError at once.
         """
         conn = self.conn

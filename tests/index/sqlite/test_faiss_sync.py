@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 
 from builders import EMB, open_store, prepared
-from index import vector_file
-from index.vector_file import MAGIC
-from index.vectors import VectorIndex
+from index.sqlite import vector_file
+from index.sqlite.vector_file import MAGIC
+from index.sqlite.vectors import VectorIndex
 
 
 def filled(tmp_path: Path):
