@@ -18,8 +18,6 @@ from rag.settings import Settings
 from rag.wiring import Newsrag
 from ui.cli import _warm_up, chat_settings
 
-DEFAULT_PORT = 8000
-
 
 def create_server(app: Newsrag, settings: Settings):
     """The ASGI app of ``newsrag serve`` (serve it with uvicorn on settings.host and port)."""
@@ -42,7 +40,7 @@ def create_server(app: Newsrag, settings: Settings):
 @click.command("serve", help="serve the chat and the API (OpenAI /v1, REST /api, MCP /mcp) on one port "
                              "(http://127.0.0.1:8000 by default)")
 @click.option("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to your network)")
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="port to listen on")
+@click.option("--port", type=int, help="port to listen on (default 8000: the serve_port setting)")
 @click.option("--allow-public-host", is_flag=True, default=None,
               help="serve a non-loopback --host without api_key and auth; anyone who reaches it can ask, "
                    "upload and remove documents")
@@ -55,7 +53,8 @@ def serve(run: Invocation, host: str | None, port: int, allow_public_host: bool 
     from rag import cli
     from rag.api.app import check_exposure
 
-    settings = chat_settings(run.settings(top_k=top_k, retriever=retriever), host, port, allow_public_host)
+    settings = run.settings(top_k=top_k, retriever=retriever)
+    settings = chat_settings(settings, host, port or settings.serve_port, allow_public_host)
     check_exposure(settings)  # before the models load
     app = cli.open_app(settings)
     server = create_server(app, settings)
