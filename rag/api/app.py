@@ -4,7 +4,7 @@
 - a bearer key (the ``api_key`` setting, compared in constant time) on /v1, /api and /mcp when
   one is set; `check_exposure` refuses to serve a non-loopback host without it (and without the
   chat's ``auth``) unless ``allow_public_host`` says so;
-- bounded request bodies (`MAX_BODY`, an upload ``upload_max_mb``), refused with 413 as they
+- bounded request bodies (``api_max_body_kb``, an upload ``upload_max_mb``), refused with 413 as they
   arrive rather than read whole;
 - errors as JSON in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``, on every
   door: validation failures name the field (422; malformed JSON 400), and anything unexpected is
@@ -25,14 +25,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from rag.api import openai, rest
-from rag.api.service import ApiError, Service
+from rag.api.service import UNEXPECTED, ApiError, Service
 from rag.errors import ConfigError
 from rag.hosts import is_loopback
 from rag.settings import Settings
 from rag.wiring import Newsrag
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024  # bytes of any request but an upload
 GUARDED = ("/v1", "/api", "/mcp")  # the programs' doors; the page has the chat's own login
 OPEN = ("/api/health",)  # for load balancers: says only that the process answers
 
@@ -149,7 +148,7 @@ def install_errors(api: FastAPI) -> None:
     @api.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "something went wrong; the details are in the server log", kind="server_error")
+        return error_response(500, UNEXPECTED, kind="server_error")
 
 
 def create_api(app: Newsrag, settings: Settings, *, service: Service | None = None) -> FastAPI:
@@ -159,11 +158,12 @@ def create_api(app: Newsrag, settings: Settings, *, service: Service | None = No
     from rag.api.mcp import mcp_server
 
     service = service or Service(app)
+    max_body = settings.api_max_body_kb * 1024
     server = mcp_server(service)
     # The Host check of ui.hosts (or a proxy) guards the whole app; the SDK's own would refuse any
     # non-loopback name here. Stateless: no session lives in this process.
     mcp_app = server.streamable_http_app(
-        streamable_http_path="/mcp", stateless_http=True, json_response=True, max_request_body_size=MAX_BODY,
+        streamable_http_path="/mcp", stateless_http=True, json_response=True, max_request_body_size=max_body,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
 
     @contextlib.asynccontextmanager
@@ -178,7 +178,7 @@ def create_api(app: Newsrag, settings: Settings, *, service: Service | None = No
     api.include_router(openai.router(service))
     api.include_router(rest.router(service))
     api.router.routes.extend(mcp_app.routes)
-    api.add_middleware(BodyLimit, limit=MAX_BODY, upload_limit=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024,
+    api.add_middleware(BodyLimit, limit=max_body, upload_limit=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024,
                        upload_paths=("/api/documents",))
     if settings.api_key:
         api.add_middleware(BearerKey, key=settings.api_key)

@@ -4,21 +4,24 @@ Tools: ``search_news`` (cited passages, optionally within a date window), ``ask_
 answer, or a plain "not covered"), ``add_article_url`` (one page through the SSRF-safe fetcher),
 ``list_feeds``. Each calls rag.api.service, as the REST and OpenAI doors do, so the answers,
 limits and refusals are the same; a refused call is an MCP tool error (``isError``) carrying the
-message. `mcp_server` builds the server; rag.api.app mounts its streamable HTTP transport at
-``/mcp`` (stateless, JSON responses: any process behind a load balancer can answer any call), and
+message, and an unexpected failure one that says only that the details are in the server log.
+`mcp_server` builds the server; rag.api.app mounts its streamable HTTP transport at ``/mcp``
+(stateless, JSON responses: any process behind a load balancer can answer any call), and
 ``newsrag mcp`` (rag.api.cli) runs it over stdio.
 """
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from rag.api.service import ApiError, Service
+from rag.api.service import UNEXPECTED, ApiError, Service
 from rag.render_text import answer_json
 
+log = logging.getLogger(__name__)
 INSTRUCTIONS = ("newsrag answers questions about the news articles in its corpus, citing the passages it "
                 "rests on, and says plainly when the corpus does not cover a question.")
 
@@ -45,6 +48,9 @@ def mcp_server(service: Service) -> MCPServer:
             return fn(*args, **kwargs)
         except ApiError as exc:  # the caller's mistake or a bound: the message, as a tool error
             raise ToolError(exc.message) from None
+        except Exception:  # not the caller's doing: the details go to the log, as the HTTP doors do
+            log.exception("the MCP tool call %s failed", fn.__name__)
+            raise ToolError(UNEXPECTED) from None
 
     @server.tool()
     def search_news(query: str, from_date: str | None = None, to_date: str | None = None,

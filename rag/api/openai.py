@@ -11,7 +11,9 @@ span). A declined question is an ordinary reply saying the corpus does not cover
 
 Streaming (``stream: true``) sends the tokens as the model writes them, then, if the citation
 check changed the text, a "Checked answer:" paragraph with the checked text (as ``newsrag ask``
-prints it), then the sources; the last chunk carries the annotations and ``finish_reason``.
+prints it), then the sources; the last chunk carries the annotations and ``finish_reason``. A
+failure once the stream has begun ends it with an event in OpenAI's error shape (an unexpected one
+saying only that the details are in the server log).
 
 Parameters: ``temperature``, ``top_p``, ``max_tokens``/``max_completion_tokens``, ``seed``,
 ``stop``, ``user``, ``stream_options`` and the penalties are accepted and ignored (the settings
@@ -22,6 +24,7 @@ any model but ``newsrag``. Not here: authentication and limits (rag.api.app).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -31,10 +34,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.api.service import ApiError, Service
+from rag.api.service import UNEXPECTED, ApiError, Service
 from rag.markers import MARKER
 from rag.records import Answer
 
+log = logging.getLogger(__name__)
 MODEL_ID = "newsrag"
 SOURCES_HEADING = "\n\nSources:\n"
 
@@ -184,6 +188,10 @@ def completion_chunks(pieces: Iterator[str | Answer]) -> Iterator[str]:
                 yield chunk({"content": item})
     except ApiError as exc:  # headers are sent: the error travels as an event, as OpenAI's do
         yield f"data: {json.dumps(error_body(exc))}\n\n"
+        return
+    except Exception:  # the same, with the details for the log only (as rag.api.app's 500s)
+        log.exception("a streamed chat completion failed")
+        yield f"data: {json.dumps(error_body(ApiError(500, UNEXPECTED, kind='server_error')))}\n\n"
         return
     assert answer is not None, "Pipeline.stream ended without an Answer"
     tail = ""

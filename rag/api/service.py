@@ -3,8 +3,8 @@
 Each door parses its own wire format and calls these methods, so a question gets the same
 answer, citations and refusals whichever door it came through. Bad input raises `ApiError`
 (an HTTP status and a message for the caller); nothing is written to the store before the input
-is checked. Bounds: at most ``workers`` questions are answered at once and the rest queue (up to
-``queue_timeout`` seconds, then 503); the model's own lock (rag.generation) still serialises
+is checked. Bounds: at most ``api_workers`` questions are answered at once and the rest queue (up
+to ``api_queue_timeout`` seconds, then 503); the model's own lock (rag.generation) still serialises
 generation, so a burst of API calls waits its turn beside the chat page rather than sharing the
 model. Writes (uploads, URLs, removals, feeds) take one lock, like the chat's "ingest" worker.
 Not here: HTTP, JSON shapes, authentication (rag.api.app).
@@ -31,9 +31,9 @@ from rag.uploads import UploadRejected, prune_uploads, record_uploads, store_upl
 from rag.web.article import fetch_article, is_url
 from rag.wiring import Newsrag
 
-WORKERS = 4  # questions answered at once through the API (the chat has its own four)
-QUEUE_TIMEOUT = 300.0  # seconds a question waits for a slot before a 503
-MAX_TOP_K = 50
+# What a caller hears of a failure that is not its doing (the details go to the server log).
+UNEXPECTED = "something went wrong; the details are in the server log"
+MAX_TOP_K = 50  # passages one request may ask for (the chat's slider stops at 10)
 
 
 class ApiError(Exception):
@@ -54,10 +54,10 @@ class Added:
 
 
 class Service:
-    def __init__(self, app: Newsrag, *, workers: int = WORKERS, queue_timeout: float = QUEUE_TIMEOUT) -> None:
+    def __init__(self, app: Newsrag) -> None:
         self.app = app
-        self.queue_timeout = queue_timeout
-        self._slots = threading.BoundedSemaphore(workers)
+        self.queue_timeout = app.settings.api_queue_timeout
+        self._slots = threading.BoundedSemaphore(app.settings.api_workers)  # the chat has its own
         self._writes = threading.Lock()
 
     # -- questions ------------------------------------------------------------------------------
