@@ -7,7 +7,9 @@ is checked. Bounds: at most ``api_workers`` questions are answered at once and t
 to ``api_queue_timeout`` seconds, then 503); the model's own lock (rag.generation) still serialises
 generation, so a burst of API calls waits its turn beside the chat page rather than sharing the
 model. Writes (uploads, URLs, removals, feeds) take one lock, like the chat's "ingest" worker.
-Not here: HTTP, JSON shapes, authentication (rag.api.app).
+A new capability is one method here, under its own heading below, and one route or tool per door
+that calls it (rag.api.rest, rag.api.openai, rag.api.mcp). Not here: HTTP, JSON shapes,
+authentication (rag.api.app).
 """
 from __future__ import annotations
 
