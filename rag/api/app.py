@@ -178,8 +178,10 @@ def create_api(app: Newsrag, settings: Settings, *, service: Service | None = No
     api.include_router(openai.router(service))
     api.include_router(rest.router(service))
     api.router.routes.extend(mcp_app.routes)
-    api.add_middleware(BodyLimit, limit=max_body, upload_limit=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024,
-                       upload_paths=("/api/documents",))
+    # An upload's body is the file plus its multipart framing (boundaries, part headers): 64 KB
+    # over upload_max_mb lets a file of exactly that size through; rag.uploads checks the file.
+    upload_limit = int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024
+    api.add_middleware(BodyLimit, limit=max_body, upload_limit=upload_limit, upload_paths=("/api/documents",))
     if settings.api_key:
         api.add_middleware(BearerKey, key=settings.api_key)
     api.state.service = service
