@@ -3,7 +3,7 @@ the target, fsync the folder.
 
 A reader sees the old file or the complete new one, never a torn one, and after a crash the
 rename is either on disk or not. Used for the vector file (index.sqlite.vector_file), assembled model
-files (rag.model_files) and uploads (ui.uploads). Not here: what goes into the file, or locking
+files (rag.model_files) and uploads (rag.uploads). Not here: what goes into the file, or locking
 between writers (callers that race for one target hold their own lock).
 """
 from __future__ import annotations

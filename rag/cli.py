@@ -43,6 +43,8 @@ COMMANDS: dict[str, str] = {
     "brief": "rag.stories.cli:brief_command",
     "timeline": "rag.stories.cli:timeline_command",
     "stories": "rag.stories.cli:stories",
+    "serve": "ui.serve:serve",
+    "mcp": "rag.api.cli:mcp_command",
 }
 
 

@@ -97,7 +97,9 @@ class Settings:
     # model servers (model = "openai:http://host:8080/v1", embed_url = "http://host:8081/v1")
     model_name: str = setting("", "the model asked for from a model server ([servers.md](servers.md)); empty: "
                               "the first one it lists")
-    api_key: str = setting("", "a bearer key for servers that need one (never shown in messages)", secret=True)
+    api_key: str = setting("", "a bearer key: sent to model servers that need one, and asked of every caller of "
+                           "`newsrag serve`'s API and MCP when set ([api.md](api.md)); never shown in messages",
+                           secret=True)
     connect_timeout: float = setting(5.0, "seconds allowed to connect to a model or embeddings server")
     read_timeout: float = setting(120.0, "the longest silence, in seconds, allowed within a server's reply")
     server_retries: int = setting(2, "retries of a refused or dropped connection before the reply's first "
@@ -132,6 +134,12 @@ class Settings:
     allow_public_host: bool = setting(False, "serve a non-loopback `host` without `auth` "
                                       "(`newsrag chat --allow-public-host`)")
     upload_max_mb: float = setting(20.0, "the largest file uploaded in the chat app, in MB")
+    # newsrag serve: the chat page and the API on one port (docs/api.md)
+    serve_port: int = setting(8000, "the port of `newsrag serve` (`--port`)")
+    api_workers: int = setting(4, "questions `newsrag serve`'s API answers at once (the model still answers one "
+                               "at a time); the rest queue")
+    api_queue_timeout: float = setting(300.0, "seconds an API question waits for a free slot before a 503")
+    api_max_body_kb: int = setting(1024, "the largest API request body, in KB (an upload: `upload_max_mb`)")
 
     @property
     def db_path(self) -> Path:
@@ -239,13 +247,14 @@ def _validated(s: Settings) -> Settings:
         raise bad("retriever", f"must be one of {', '.join(RETRIEVERS)}")
     for name in ("top_k", "candidates", "embed_batch_size", "rrf_k", "n_ctx", "max_tokens", "context_chars",
                  "max_text_chars", "max_question_chars", "max_id_chars", "max_title_chars", "max_url_chars",
-                 "feed_max_entries", "feed_max_fetches"):
+                 "feed_max_entries", "feed_max_fetches", "api_workers", "api_max_body_kb"):
         if getattr(s, name) < 1:
             raise bad(name, "must be a positive number")
     if s.candidates < s.top_k:
         raise bad("candidates", f"must be at least top_k ({s.top_k})")
-    if not 0 <= s.port <= 65535:
-        raise bad("port", "must be between 0 and 65535")
+    for name in ("port", "serve_port"):
+        if not 0 <= getattr(s, name) <= 65535:
+            raise bad(name, "must be between 0 and 65535")
     if s.auth:
         user, _, password = s.auth.partition(":")
         if not user.strip() or not password:
@@ -268,7 +277,7 @@ def _validated(s: Settings) -> Settings:
     if s.fetch_max_redirects < 0:
         raise bad("fetch_max_redirects", "must not be negative")
     for name in ("max_file_mb", "upload_max_mb", "fetch_timeout", "fetch_max_mb", "fetch_per_host_rps",
-                 "connect_timeout", "read_timeout"):
+                 "connect_timeout", "read_timeout", "api_queue_timeout"):
         if getattr(s, name) <= 0:
             raise bad(name, "must be a positive number")
     return s

@@ -32,7 +32,7 @@ from ui import feeds, handlers
 from ui.handlers import Turn
 from ui.hosts import HostCheck, allowed_hosts
 from ui.render_html import render_upload_result
-from ui.uploads import ALLOWED_SUFFIXES
+from rag.uploads import ALLOWED_SUFFIXES
 
 EXAMPLES = (
     "Which firms are pooling chip R&D?",
@@ -42,7 +42,7 @@ EXAMPLES = (
 CHAT_WORKERS = 4  # answers in flight at once; the model itself serves one at a time
 QUEUE_MAX = 64  # waiting requests beyond this are refused rather than piling up
 MAX_TOP_K = 10
-# Gradio's own copies of uploads: ours are made at once (ui.uploads), so theirs go within minutes.
+# Gradio's own copies of uploads: ours are made at once (rag.uploads), so theirs go within minutes.
 DELETE_CACHE = (600, 600)  # (check every N seconds, delete files older than N seconds)
 
 CSS = """

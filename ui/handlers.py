@@ -3,7 +3,7 @@
 A conversation is a list of `Turn`s kept on the server (in a Gradio State): the chat messages and
 the sources panel are re-rendered from it, so HTML never round-trips through the browser and the
 history handed to the pipeline is the checked answer text, not its markup. Not here: the page
-layout and Gradio wiring (ui.app), HTML (ui.render_html), upload checks (ui.uploads).
+layout and Gradio wiring (ui.app), HTML (ui.render_html), upload checks (rag.uploads).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from rag.records import Answer
 from rag.wiring import Newsrag
 from ui.render_html import (UploadResult, render_answer_html, render_documents_html, render_error,
                             render_question, render_sources_html, render_sources_panel, render_streaming, text)
-from ui.uploads import (UploadRejected, prune_uploads, record_uploads, store_upload, unique_names, uploads_dir,
+from rag.uploads import (UploadRejected, prune_uploads, record_uploads, store_upload, unique_names, uploads_dir,
                         validate_upload)
 
 log = logging.getLogger(__name__)

@@ -31,6 +31,20 @@ def serve(app: Newsrag, settings: Settings, *, keep_demo: list | None = None) ->
         demo.close()
 
 
+@contextlib.contextmanager
+def serve_all(app: Newsrag, settings: Settings) -> Iterator[str]:
+    """The page as `newsrag serve` serves it (ui.serve: mounted beside the API, under uvicorn)."""
+    from tests.rag.api.served import serving
+    from ui.serve import create_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = settings.replace(host="127.0.0.1", port=port)
+    with serving(create_server(app, settings), port) as url:
+        yield url + "/"
+
+
 def run_event(client: httpx.Client, fn_index: int, data: list[Any], *,
               headers: dict[str, str] | None = None) -> httpx.Response | list[Any]:
     """Run one event as the page does (queue/join, then its event stream): its output data, or

@@ -18,7 +18,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from rag.settings import Settings, load_settings
 from rag.wiring import build
-from tests.ui.served import serve
+from tests.ui.served import serve, serve_all
 from tests.ui.ui_samples import HOSTILE_REPLY, HOSTILE_TEXT, HOSTILE_TITLE, write_article
 from ui.app import EXAMPLES
 
@@ -148,14 +148,16 @@ def test_question_answered_through_a_model_server(open_page, fresh_smollm2_serve
         # server path's. Citations through a server are checked in tests/rag/remote.
 
 
-def test_uploaded_article_is_answered_with_a_citation(open_page, tmp_path: Path) -> None:
+@pytest.mark.parametrize("serving", [serve, serve_all], ids=["newsrag-chat", "newsrag-serve"])
+def test_uploaded_article_is_answered_with_a_citation(open_page, tmp_path: Path, serving) -> None:
+    """Also with the page mounted beside the API by `newsrag serve` (issue 27)."""
     settings = fake_settings(tmp_path)
     reply = "The Lisbon tram museum reopens on 4 June after a two-year restoration [1]."
     app = build(settings, embedder=HashEmbedder(), generator=ScriptedGenerator(reply))
     article = write_article(tmp_path, "lisbon-trams.md", title="Lisbon tram museum to reopen",
                             text="The Lisbon tram museum reopens on 4 June after a two-year restoration. "
                                  "Visitors can ride a restored 1901 tram.", url="https://news.example/trams")
-    with serve(app, settings) as url:
+    with serving(app, settings) as url:
         page = open_page(url)
         assert page.get_by_text(EXAMPLES[0]).first.is_visible()  # examples on the empty chat
         upload(page, article, "added 1")
@@ -205,7 +207,7 @@ def test_script_in_an_article_renders_as_text(open_page, tmp_path: Path) -> None
         assert '<img src=x onerror="window.__pwned=1">' in page.locator("#nr-chat .nr-answer").last.inner_text()
         page.get_by_role("tab", name="Documents").click()
         page.locator("#nr-documents").filter(has_text=HOSTILE_TITLE).wait_for()
-        # the file name, cleaned by Gradio and by ui.uploads, shows as text
+        # the file name, cleaned by Gradio and by rag.uploads, shows as text
         assert re.search(r"from \S*img src_x onerror\S*\.md", page.locator("#nr-report").inner_text())
         for selector in ("#nr-chat", "#nr-sources", "#nr-documents", "#nr-report"):
             assert page.locator(f"{selector} script, {selector} img").count() == 0, selector

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.loaders import SUPPORTED_SUFFIXES
-from ui.uploads import (ALLOWED_SUFFIXES, UploadRejected, safe_basename, store_upload, unique_names,
+from rag.uploads import (ALLOWED_SUFFIXES, UploadRejected, safe_basename, store_upload, unique_names,
                         uploads_dir, validate_upload)
 
 MB = 1024 * 1024
