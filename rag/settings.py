@@ -97,9 +97,11 @@ class Settings:
     # model servers (model = "openai:http://host:8080/v1", embed_url = "http://host:8081/v1")
     model_name: str = setting("", "the model asked for from a model server ([servers.md](servers.md)); empty: "
                               "the first one it lists")
-    api_key: str = setting("", "a bearer key: sent to model servers that need one, and asked of every caller of "
-                           "`newsrag serve`'s API and MCP when set ([api.md](api.md)); never shown in messages",
-                           secret=True)
+    api_key: str = setting("", "the bearer key sent to model servers that need one, and asked by the server "
+                           "`newsrag serve-model` starts; never shown in messages", secret=True)
+    serve_api_key: str = setting("", "the bearer key every caller of `newsrag serve`'s API and MCP must send "
+                                 "when set ([api.md](api.md)); kept apart from `api_key`, so callers never "
+                                 "hold a model provider's key; never shown in messages", secret=True)
     connect_timeout: float = setting(5.0, "seconds allowed to connect to a model or embeddings server")
     read_timeout: float = setting(120.0, "the longest silence, in seconds, allowed within a server's reply")
     server_retries: int = setting(2, "retries of a refused or dropped connection before the reply's first "

@@ -3,7 +3,7 @@
 `create_server` mounts the Gradio chat (ui.app) at ``/`` of the API's FastAPI app (rag.api.app),
 so one process and one port serve people and programs, and wraps all of it in the chat's Host
 check (ui.hosts) against DNS rebinding. The page keeps its login (``auth``); the API its bearer
-key (``api_key``); a host beyond this machine needs both, unless ``allow_public_host``
+key (``serve_api_key``); a host beyond this machine needs both, unless ``allow_public_host``
 (rag.api.app.check_exposure). The process holds no state of its own beyond the store and the
 model, so with PostgreSQL and a model server several can stand behind a load balancer.
 """
@@ -42,7 +42,7 @@ def create_server(app: Newsrag, settings: Settings):
 @click.option("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to your network)")
 @click.option("--port", type=int, help="port to listen on (default 8000: the serve_port setting)")
 @click.option("--allow-public-host", is_flag=True, default=None,
-              help="serve a non-loopback --host without api_key and auth; anyone who reaches it can ask, "
+              help="serve a non-loopback --host without serve_api_key and auth; anyone who reaches it can ask, "
                    "upload and remove documents")
 @retrieval_options
 @pass_invocation

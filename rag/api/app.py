@@ -1,7 +1,7 @@
 """The API as one FastAPI app: the OpenAI door (/v1), REST (/api, docs at /docs) and MCP (/mcp).
 
 `create_api` wires the three doors to one `Service` and adds the rules every request meets:
-- a bearer key (the ``api_key`` setting, compared in constant time) on /v1, /api and /mcp when
+- a bearer key (the ``serve_api_key`` setting, compared in constant time) on /v1, /api and /mcp when
   one is set; `check_exposure` refuses to serve a non-loopback host without it (and without the
   chat's ``auth``) unless ``allow_public_host`` says so;
 - bounded request bodies (``api_max_body_kb``, an upload ``upload_max_mb``), refused with 413 as they
@@ -40,7 +40,7 @@ def check_exposure(settings: Settings) -> None:
     """ConfigError for a host beyond this machine without a key for the API and a login for the page."""
     if is_loopback(settings.host) or settings.allow_public_host:
         return
-    missing = [what for what, have in (("api_key (NEWSRAG_API_KEY) for the API and MCP", settings.api_key),
+    missing = [what for what, have in (("serve_api_key (NEWSRAG_SERVE_API_KEY) for the API and MCP", settings.serve_api_key),
                                        ('auth = "user:password" (NEWSRAG_AUTH) for the chat page', settings.auth))
                if not have]
     if missing:
@@ -71,7 +71,7 @@ class BearerKey:
             header = dict(scope["headers"]).get(b"authorization", b"")
             scheme, _, given = header.partition(b" ")
             if scheme.lower() != b"bearer" or not hmac.compare_digest(given.strip(), self.key):
-                message = "a valid API key is needed: send it as 'Authorization: Bearer <api_key>'"
+                message = "a valid API key is needed: send it as 'Authorization: Bearer <serve_api_key>'"
                 response = error_response(401, message, kind="authentication_error", code="invalid_api_key",
                                           headers={"WWW-Authenticate": "Bearer"})
                 await response(scope, receive, send)
@@ -182,8 +182,8 @@ def create_api(app: Newsrag, settings: Settings, *, service: Service | None = No
     # over upload_max_mb lets a file of exactly that size through; rag.uploads checks the file.
     upload_limit = int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024
     api.add_middleware(BodyLimit, limit=max_body, upload_limit=upload_limit, upload_paths=("/api/documents",))
-    if settings.api_key:
-        api.add_middleware(BearerKey, key=settings.api_key)
+    if settings.serve_api_key:
+        api.add_middleware(BearerKey, key=settings.serve_api_key)
     api.state.service = service
     api.state.mcp = server
     return api

@@ -134,14 +134,14 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(seeded, serve_app, method,
 
 
 def test_a_public_host_needs_a_key_and_a_login(settings) -> None:
-    with pytest.raises(ConfigError, match="api_key.*auth"):
+    with pytest.raises(ConfigError, match="serve_api_key.*auth"):
         check_exposure(settings.replace(host="0.0.0.0"))
-    check_exposure(settings.replace(host="0.0.0.0", api_key="k" * 24, auth="me:secret"))
+    check_exposure(settings.replace(host="0.0.0.0", serve_api_key="k" * 24, auth="me:secret"))
     check_exposure(settings.replace(host="0.0.0.0", allow_public_host=True))
 
 
 def test_with_a_key_every_door_wants_it(seeded, serve_app) -> None:
-    app = seeded(api_key="s3cret-key-for-tests")
+    app = seeded(serve_api_key="s3cret-key-for-tests")
     with serve_app(app) as url:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret-key-for-tests"}):
             for method, path in (("post", "/v1/chat/completions"), ("post", "/api/ask"), ("get", "/api/documents"),
@@ -154,6 +154,18 @@ def test_with_a_key_every_door_wants_it(seeded, serve_app) -> None:
         good = {"Authorization": "Bearer s3cret-key-for-tests"}
         assert httpx.post(url + "/api/ask", json={"question": QUESTION}, headers=good, timeout=30).status_code == 200
         assert httpx.get(url + "/api/health", timeout=30).status_code == 200
+
+
+def test_the_model_servers_key_is_not_the_apis_key(seeded, serve_app, settings) -> None:
+    # api_key goes to model servers; a caller holding it must not get in, and setting it alone
+    # must not make a loopback API ask callers for the provider's key.
+    with pytest.raises(ConfigError, match="serve_api_key"):
+        check_exposure(settings.replace(host="0.0.0.0", api_key="k" * 24, auth="me:secret"))
+    with serve_app(seeded(api_key="provider-key-for-tests")) as url:
+        assert httpx.post(url + "/api/ask", json={"question": QUESTION}, timeout=30).status_code == 200
+    with serve_app(seeded(api_key="provider-key-for-tests", serve_api_key="s3cret-key-for-tests")) as url:
+        provider = {"Authorization": "Bearer provider-key-for-tests"}
+        assert httpx.post(url + "/api/ask", json={"question": QUESTION}, headers=provider, timeout=30).status_code == 401
 
 
 def test_a_foreign_host_header_is_refused(seeded, serve_app) -> None:

@@ -30,7 +30,7 @@ def newsrag(*args: str, tmp_path: Path, **popen) -> subprocess.Popen:
 def test_serve_refuses_a_public_host_without_key_and_login(tmp_path) -> None:
     process = newsrag("serve", "--host", "0.0.0.0", "--port", str(free_port()), tmp_path=tmp_path)
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 1 and "api_key" in err and "auth" in err and "Traceback" not in err
+    assert process.returncode == 1 and "serve_api_key" in err and "auth" in err and "Traceback" not in err
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").iterdir())
 
 
