@@ -22,7 +22,8 @@ from rag.settings import RETRIEVERS
 
 _SHOWN = ("accuracy", "cited_accuracy", "abstain_rate", "citation_precision", "citation_coverage",
           "bare_citation_rate", "doc_mrr", "text_mrr", "first_token_p50_s", "first_token_p95_s",
-          "latency_p50_s", "latency_p95_s", "tokens_per_s")
+          "latency_p50_s", "latency_p95_s", "tokens_per_s", "retrieval_p50_s", "evidence_p50_s",
+          "reading_p50_s", "wrong_citing_stale")
 _PATH = click.Path(path_type=Path)
 
 

@@ -2,7 +2,9 @@
 
 A run is a run folder (holding results.jsonl) or a results file. Both runs are scored from their
 own results lines (each carries its question's gold fields), on the questions both answered, so a
-half-finished run compares fairly with a finished one. Not here: running anything.
+half-finished run compares fairly with a finished one. Besides the deltas, the flips are tested
+(exact McNemar, rag.eval.paired) overall and per year the questions were asked, for accuracy and
+cited accuracy. Not here: running anything.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 from rag.errors import InputError
 from rag.eval.formatting import fmt, short
 from rag.eval.metrics import DEFAULT_KS, Metrics, score
+from rag.eval.paired import PairedTest, paired_tests
 from rag.eval.questions import question_from_result
 from rag.eval.results import read_results
 
@@ -40,6 +43,7 @@ class Comparison:
     metrics_b: Metrics
     fixed: tuple[Flip, ...]  # wrong in A, right in B
     broken: tuple[Flip, ...]  # right in A, wrong in B
+    paired: tuple[PairedTest, ...] = ()
 
     def deltas(self) -> list[tuple[str, Any, Any, float | None]]:
         a, b = self.metrics_a.as_dict(), self.metrics_b.as_dict()
@@ -81,7 +85,7 @@ def compare(run_a: Path, run_b: Path) -> Comparison:
         (fixed if jb.correct else broken).append(flip)
     return Comparison(Path(run_a), Path(run_b), tuple(i for i in res_a if i not in res_b),
                       tuple(i for i in res_b if i not in res_a), len(common), metrics_a, metrics_b,
-                      tuple(fixed), tuple(broken))
+                      tuple(fixed), tuple(broken), paired_tests(questions, judged_a, judged_b))
 
 
 def format_comparison(c: Comparison) -> str:
@@ -91,6 +95,13 @@ def format_comparison(c: Comparison) -> str:
     lines += ["", f"{'metric':<22}{'A':>10}{'B':>10}{'B - A':>10}"]
     for key, va, vb, delta in c.deltas():
         lines.append(f"{key:<22}{fmt(va):>10}{fmt(vb):>10}{fmt(delta, signed=True):>10}")
+    if c.paired:
+        lines += ["", "paired test: exact McNemar on the questions that flipped (two-sided p)",
+                  f"{'measure':<16}{'group':<9}{'n':>5}{'A right':>9}{'B right':>9}"
+                  f"{'wrong->right':>14}{'right->wrong':>14}{'p':>9}"]
+        for t in c.paired:
+            lines.append(f"{t.measure:<16}{t.group:<9}{t.questions:>5}{t.right_a:>9}{t.right_b:>9}"
+                         f"{t.fixed:>14}{t.broken:>14}{t.p_value:>9.4f}")
     for title, flips in (("wrong in A, right in B", c.fixed), ("right in A, wrong in B", c.broken)):
         lines += ["", f"{len(flips)} {title}:"]
         for f in flips:

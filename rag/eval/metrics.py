@@ -16,6 +16,13 @@ result counts as wrong, as with the benchmark scorer):
   gold answer text; MRR averages 1/rank of the first such passage (0 when none was retrieved).
 - latency p50/p95 (total and first token) over answered questions; tokens per second is decode
   speed: (tokens - 1) / (total - first token), summed over answers of two or more tokens.
+- the first token's parts, p50 over the questions the model was asked: retrieval, evidence (from
+  retrieval to the prompt being ready: declining checks, evidence windows, the prompt), and
+  reading (from the prompt being ready to the first token: the model reads the prompt, then
+  writes one token).
+- wrong answers citing old news: answers that are not accurate, did not abstain, and cite an
+  article published more than STALE_DAYS days before the question was asked; None when no result
+  records its citations' dates (runs written before they were recorded) or no question is dated.
 Not here: reading files or presenting the numbers.
 """
 from __future__ import annotations
@@ -26,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from index.records import Passage
+from index.records import Passage, day_of
 from rag.citations import SUPPORT, support
 from rag.eval.judge import accurate, contains_gold
 from rag.eval.questions import Question
@@ -34,6 +41,7 @@ from rag.evidence import Evidence
 from rag.markers import MARKER
 
 DEFAULT_KS = (1, 3, 5)
+STALE_DAYS = 30  # a cited article this many days older than the question reports old news
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,10 @@ class Judged:
     latency_s: float | None = None
     first_token_s: float | None = None
     tokens: int = 0
+    cites_stale: bool | None = None  # cites an article over STALE_DAYS older than the question
+    retrieval_s: float | None = None
+    evidence_s: float | None = None
+    reading_s: float | None = None  # prompt ready -> first token
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,10 @@ class Metrics:
     first_token_p50_s: float | None
     first_token_p95_s: float | None
     tokens_per_s: float | None
+    retrieval_p50_s: float | None = None
+    evidence_p50_s: float | None = None
+    reading_p50_s: float | None = None
+    wrong_citing_stale: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Flat, ordered name -> value, rounded for reports."""
@@ -115,6 +131,7 @@ def judge_result(q: Question, r: Mapping[str, Any] | None) -> Judged:
                 pairs += 1
                 supported += n in spans and _supports(s.get("text", ""), spans[n])
     latency, first = r.get("latency_s"), r.get("first_token_s")
+    parts = _first_token_parts(r.get("timings") or {})
     return Judged(
         q.id, True, correct, cited, abstained, doc_rank, text_rank, bool(gold_docs),
         pairs, supported, sentences, cited_sentences,
@@ -122,6 +139,8 @@ def judge_result(q: Question, r: Mapping[str, Any] | None) -> Judged:
         latency_s=float(latency) if isinstance(latency, (int, float)) else None,
         first_token_s=float(first) if isinstance(first, (int, float)) else None,
         tokens=int(r.get("tokens") or 0),
+        cites_stale=_cites_stale(q, r.get("citations", [])),
+        retrieval_s=parts[0], evidence_s=parts[1], reading_s=parts[2],
     )
 
 
@@ -143,6 +162,7 @@ def compute(judged: Sequence[Judged], ks: Iterable[int] = DEFAULT_KS) -> Metrics
                 if j.tokens >= 2 and j.latency_s is not None and j.first_token_s is not None
                 and j.latency_s > j.first_token_s]
     decode_s = sum(d for _, d in decoding)
+    dated = [j for j in answered if j.cites_stale is not None]
     return Metrics(
         questions=n,
         answered=len(answered),
@@ -161,6 +181,11 @@ def compute(judged: Sequence[Judged], ks: Iterable[int] = DEFAULT_KS) -> Metrics
         first_token_p50_s=_percentile(firsts, 50),
         first_token_p95_s=_percentile(firsts, 95),
         tokens_per_s=sum(t for t, _ in decoding) / decode_s if decode_s > 0 else None,
+        retrieval_p50_s=_percentile([j.retrieval_s for j in answered if j.retrieval_s is not None], 50),
+        evidence_p50_s=_percentile([j.evidence_s for j in answered if j.evidence_s is not None], 50),
+        reading_p50_s=_percentile([j.reading_s for j in answered if j.reading_s is not None], 50),
+        wrong_citing_stale=(sum(j.correct is False and not j.abstained and bool(j.cites_stale) for j in answered)
+                            if dated else None),
     )
 
 
@@ -178,6 +203,23 @@ def _supports(sentence: str, citation: Mapping[str, Any]) -> bool:
     passage = Passage(chunk_id=int(citation.get("chunk_id") or 0), doc_id=str(citation.get("doc_id") or ""),
                       title=str(citation.get("title") or ""), text=text, start=0, end=len(text))
     return support(sentence, Evidence(int(citation.get("number") or 0), passage, start, end, 0.0)) >= SUPPORT
+
+
+def _cites_stale(q: Question, citations: Sequence[Mapping[str, Any]]) -> bool | None:
+    """None when the question is undated or no citation records its article's date."""
+    asked = day_of(q.asked_on)
+    recorded = [day_of(c.get("published")) for c in citations if "published" in c]
+    if asked is None or not recorded:
+        return None
+    return any(day is not None and (asked - day).days > STALE_DAYS for day in recorded)
+
+
+def _first_token_parts(timings: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+    """(retrieval, evidence, reading) seconds when the model was asked, else Nones."""
+    retrieval, ready, first = (timings.get(k) for k in ("retrieval", "prompt_ready", "first_token"))
+    if not all(isinstance(v, (int, float)) for v in (retrieval, ready, first)):
+        return None, None, None
+    return float(retrieval), float(ready) - float(retrieval), float(first) - float(ready)
 
 
 def _first(ranks: Iterable[int]) -> int | None:

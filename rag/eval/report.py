@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from rag.eval.formatting import fmt, short
-from rag.eval.metrics import Judged, Metrics
+from rag.eval.metrics import STALE_DAYS, Judged, Metrics
 
 _LABELS = {
     "accuracy": "accuracy", "cited_accuracy": "cited accuracy", "abstain_rate": "abstain rate",
@@ -20,6 +20,9 @@ _LABELS = {
     "latency_p50_s": "latency p50 (s)", "latency_p95_s": "latency p95 (s)",
     "first_token_p50_s": "first token p50 (s)", "first_token_p95_s": "first token p95 (s)",
     "tokens_per_s": "tokens per second",
+    "retrieval_p50_s": "first token: retrieval p50 (s)", "evidence_p50_s": "first token: evidence p50 (s)",
+    "reading_p50_s": "first token: prompt read + first token p50 (s)",
+    "wrong_citing_stale": f"wrong answers citing an article > {STALE_DAYS} days older than the question",
 }
 _HOW = """\
 - accuracy: the answer names the gold answer and no distractor (the benchmark scorer's rule); \
@@ -59,7 +62,7 @@ def markdown(metrics: Metrics, judged: Sequence[Judged], results: Mapping[str, M
                                       "used as the as-of date" if config.get("dates", True) else "ignored"), ""]
     lines += ["| answers | value |", "| --- | --- |"]
     for key in ("accuracy", "cited_accuracy", "abstain_rate", "citation_precision", "citation_coverage",
-                "bare_citation_rate"):
+                "bare_citation_rate", "wrong_citing_stale"):
         lines.append(f"| {_LABELS[key]} | {fmt(m[key])} |")
     ks = sorted({int(key.split("@")[1]) for key in metrics.recall})
     lines += ["", "| retrieval | " + " | ".join(f"@{k}" for k in ks) + " | MRR |",
@@ -69,7 +72,8 @@ def markdown(metrics: Metrics, judged: Sequence[Judged], results: Mapping[str, M
         lines.append(f"| by {'document' if kind == 'doc' else 'answer text'} | " + " | ".join(cells)
                      + f" | {fmt(m[f'{kind}_mrr'])} |")
     lines += ["", "| speed | value |", "| --- | --- |"]
-    for key in ("first_token_p50_s", "first_token_p95_s", "latency_p50_s", "latency_p95_s", "tokens_per_s"):
+    for key in ("first_token_p50_s", "first_token_p95_s", "retrieval_p50_s", "evidence_p50_s", "reading_p50_s",
+                "latency_p50_s", "latency_p95_s", "tokens_per_s"):
         lines.append(f"| {_LABELS[key]} | {fmt(m[key])} |")
     wrong = [j for j in judged if j.correct is False][:10]
     if wrong:

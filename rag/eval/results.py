@@ -1,12 +1,13 @@
 """The results file: one JSON object per question, appended as each question finishes.
 
 A line is a superset of what the benchmark scorer reads (id, answer, abstained, citations with
-passage text, retrieved passages best first, latency_s), plus the answer's sentences and their
-citation numbers, timings, tokens, a ``correct`` flag and the question's gold fields, so a
-results file can be scored and compared on its own. ``answer`` is the answer's text without its
-citation markers (those are in ``citations`` and ``answer_marked``): a scorer reading "$19 million
-[1]" would otherwise count the marker as the number 1. A question that failed is written with an
-``error`` and is run again on resume. Not here: running questions or aggregating metrics.
+passage text, retrieved passages best first, latency_s), plus each passage's publication date,
+the answer's sentences and their citation numbers, timings, tokens, a ``correct`` flag and the
+question's gold fields, so a results file can be scored and compared on its own. ``answer`` is
+the answer's text without its citation markers (those are in ``citations`` and
+``answer_marked``): a scorer reading "$19 million [1]" would otherwise count the marker as the
+number 1. A question that failed is written with an ``error`` and is run again on resume.
+Not here: running questions or aggregating metrics.
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def result_line(q: Question, answer: Answer) -> dict[str, Any]:
         "correct": None,
         "citations": [
             {"number": c.number, "doc_id": c.passage.doc_id, "chunk_id": c.passage.chunk_id,
-             "title": c.passage.title, "text": c.passage.text, "span": c.span,
+             "title": c.passage.title, "published": c.passage.published, "text": c.passage.text,
+             "span": c.span,
              "span_start": c.span_start, "span_end": c.span_end}
             for c in answer.citations
         ],
@@ -43,7 +45,7 @@ def result_line(q: Question, answer: Answer) -> dict[str, Any]:
         "retrieved": [
             {"rank": rank, "doc_id": p.doc_id, "chunk_id": p.chunk_id, "score": round(p.score, 6),
              "dense_score": None if p.dense_score is None else round(p.dense_score, 4),
-             "title": p.title, "text": p.text}
+             "title": p.title, "published": p.published, "text": p.text}
             for rank, p in enumerate(answer.passages, start=1)
         ],
         "latency_s": round(t.get("total", 0.0), 4),

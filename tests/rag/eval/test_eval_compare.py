@@ -64,3 +64,59 @@ def test_a_run_without_results_is_an_input_error(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no results.jsonl here"):
         compare(tmp_path / "empty", tmp_path / "empty")
+
+
+def dated(qid: str, gold: str, answer: str, asked_on: str | None, cites_gold: bool = False) -> dict:
+    citations = [{"number": 1, "doc_id": f"doc-{qid}", "text": f"... {gold} ..."}] if cites_gold else []
+    return {"id": qid, "question": f"Question {qid}?", "answer": answer, "abstained": False,
+            "citations": citations, "sentences": [], "latency_s": 1.0, "first_token_s": 0.5,
+            "retrieved": [], "gold_answer": gold, "distractors": [], "answer_doc_ids": [], "asked_on": asked_on}
+
+
+def test_paired_test_per_year_of_asked_on_with_hand_computed_p_values(tmp_path: Path):
+    # 2022: 6 questions wrong in A, right in B (3 of them citing the gold in B).
+    # 2023: 1 wrong -> right, 4 right -> wrong; nothing cited in 2023.
+    a_rows, b_rows = [], []
+    for i in range(6):
+        a_rows.append(dated(f"x{i}", f"Gold{i}", "nothing", "2022-06-17"))
+        b_rows.append(dated(f"x{i}", f"Gold{i}", f"Gold{i}", "2022-06-17", cites_gold=i < 3))
+    a_rows.append(dated("y0", "Alpha", "nothing", "2023-01-05"))
+    b_rows.append(dated("y0", "Alpha", "Alpha", "2023-01-05"))
+    for i in range(1, 5):
+        a_rows.append(dated(f"y{i}", f"Beta{i}", f"Beta{i}", "2023-02-10"))
+        b_rows.append(dated(f"y{i}", f"Beta{i}", "nothing", "2023-02-10"))
+    c = compare(write_run(tmp_path / "a", a_rows), write_run(tmp_path / "b", b_rows))
+    tests = {(t.measure, t.group): t for t in c.paired}
+    assert list(tests) == [("accuracy", "all"), ("accuracy", "2022"), ("accuracy", "2023"),
+                           ("cited_accuracy", "all"), ("cited_accuracy", "2022"), ("cited_accuracy", "2023")]
+    # 2 * P(X <= 0), X ~ B(6, 1/2) = 2/64
+    t = tests["accuracy", "2022"]
+    assert (t.questions, t.right_a, t.right_b, t.fixed, t.broken) == (6, 0, 6, 6, 0)
+    assert t.p_value == 0.03125
+    # 2 * (C(5,0) + C(5,1)) / 2^5 = 12/32
+    t = tests["accuracy", "2023"]
+    assert (t.questions, t.right_a, t.right_b, t.fixed, t.broken) == (5, 4, 1, 1, 4)
+    assert t.p_value == 0.375
+    # 7 fixed, 4 broken: 2 * (1 + 11 + 55 + 165 + 330) / 2^11 = 1124/2048
+    t = tests["accuracy", "all"]
+    assert (t.fixed, t.broken) == (7, 4) and t.p_value == 0.548828125
+    # cited: 3 fixed in 2022 only: 2/8; nothing flipped in 2023: p = 1
+    assert (tests["cited_accuracy", "all"].fixed, tests["cited_accuracy", "all"].p_value) == (3, 0.25)
+    assert tests["cited_accuracy", "2022"].p_value == 0.25
+    assert (tests["cited_accuracy", "2023"].fixed, tests["cited_accuracy", "2023"].broken) == (0, 0)
+    assert tests["cited_accuracy", "2023"].p_value == 1.0
+
+    text = format_comparison(c)
+    assert "paired test: exact McNemar on the questions that flipped (two-sided p)" in text
+    rows = [row.split() for row in text.splitlines()]
+    assert ["accuracy", "2022", "6", "0", "6", "6", "0", "0.0312"] in rows
+    assert ["accuracy", "2023", "5", "4", "1", "1", "4", "0.3750"] in rows
+    assert ["cited_accuracy", "all", "11", "0", "3", "3", "0", "0.2500"] in rows
+
+
+def test_one_group_only_gives_no_per_group_rows_and_undated_questions_form_their_own(tmp_path: Path):
+    a = write_run(tmp_path / "a", [dated("q1", "Gold", "nothing", None), dated("q2", "Gold", "Gold", None)])
+    b = write_run(tmp_path / "b", [dated("q1", "Gold", "Gold", None), dated("q2", "Gold", "Gold", None)])
+    assert [(t.measure, t.group) for t in compare(a, b).paired] == [("accuracy", "all"), ("cited_accuracy", "all")]
+    c = write_run(tmp_path / "c", [dated("q1", "Gold", "nothing", "2023-03-01"), dated("q2", "Gold", "Gold", None)])
+    assert [t.group for t in compare(c, b).paired if t.measure == "accuracy"] == ["all", "2023", "undated"]

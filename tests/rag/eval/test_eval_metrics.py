@@ -120,3 +120,39 @@ def test_no_results_at_all_gives_empty_rates_not_errors():
     assert m.accuracy is None and m.latency_p50_s is None and m.tokens_per_s is None
     d = m.as_dict()
     assert d["questions"] == 0 and "doc_recall@5" in d
+
+
+def test_wrong_answers_citing_an_article_over_30_days_older_than_the_question_are_counted():
+    asked = "2023-03-31"
+    q_wrong_old = Question("1", "Who?", ("Gukesh",), (), (), asked)
+    q_wrong_recent = Question("2", "Who?", ("Gukesh",), (), (), asked)
+    q_right_old = Question("3", "Who?", ("Gukesh",), (), (), asked)
+    q_wrong_30 = Question("4", "Who?", ("Gukesh",), (), (), asked)
+
+    def dated(days_text: str) -> dict:
+        return {**cite(1, "Ding Liren"), "published": days_text}
+
+    judged = [
+        judge_result(q_wrong_old, result("1", "Ding Liren", [], citations=[dated("2023-02-28")])),  # 31 days
+        judge_result(q_wrong_recent, result("2", "Ding Liren", [], citations=[dated("2023-03-20")])),
+        judge_result(q_right_old, result("3", "Gukesh", [], citations=[dated("2021-01-01")])),
+        judge_result(q_wrong_30, result("4", "Ding Liren", [], citations=[dated("2023-03-01")])),  # 30 days
+    ]
+    assert [j.cites_stale for j in judged] == [True, False, True, False]
+    assert compute(judged).wrong_citing_stale == 1
+
+
+def test_runs_that_recorded_no_citation_dates_give_no_stale_count():
+    q = Question("1", "Who?", ("Gukesh",), (), (), "2023-03-31")
+    judged = [judge_result(q, result("1", "Ding Liren", [], citations=[cite(1, "Ding Liren")]))]
+    assert judged[0].cites_stale is None and compute(judged).wrong_citing_stale is None
+
+
+def test_first_token_breakdown_from_the_pipeline_timings():
+    timed = {**result("1", "a", []), "timings": {"retrieval": 0.5, "prompt_ready": 0.75, "first_token": 3.0}}
+    declined = {**result("2", "b", []), "timings": {"retrieval": 0.25, "first_token": 0.25, "total": 0.25}}
+    judged = [judge_result(Q1, timed), judge_result(Q2, declined)]
+    assert (judged[0].retrieval_s, judged[0].evidence_s, judged[0].reading_s) == (0.5, 0.25, 2.25)
+    assert (judged[1].retrieval_s, judged[1].evidence_s, judged[1].reading_s) == (None, None, None)
+    m = compute(judged)
+    assert (m.retrieval_p50_s, m.evidence_p50_s, m.reading_p50_s) == (0.5, 0.25, 2.25)
