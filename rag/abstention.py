@@ -18,8 +18,9 @@ has replied; nothing else decides. The reasons, and what the user reads for each
   NOT_COVERED; paraphrases such as "The passages do not mention..." count). -> the reply itself
 - RESTATED: the reply to a which/who/what question only uses the question's own words ("The
   state that is legalizing jaywalking is."). -> NO_ANSWER
-- HEADING_ONLY: the reply only repeats a heading of a shown passage (a line ending in a colon,
-  "Risk of Global AI Bifurcation"), while the answer is the text under it. -> HEADING_ONLY
+- HEADING_ONLY: the reply only names what a heading of a shown passage names (a line ending in a
+  colon, "Risk of Global AI Bifurcation"), and no running text names it, while the answer is
+  the text under it. -> HEADING_ONLY
 
 Not here: how evidence is chosen (rag.evidence), or checking citations (rag.citations).
 """
@@ -125,24 +126,40 @@ def restates(answer: str, question: Question) -> bool:
 
 
 def repeats_heading(answer: str, question: Question, evidence: Sequence[Evidence]) -> bool:
-    """True when ``answer`` adds nothing to the question but the words of one heading.
+    """True when ``answer`` adds nothing to the question but what one heading names.
 
     Only headings that end in a colon count: they announce the text under them. A title line
     without one ("LJ's Burgers & Ice Cream" in a list of restaurants) may itself be the answer.
-    So may a heading whose words the evidence also states in running text: "Jeff Saturday" is
-    the heading "Jeff Saturday:" of an interview and the answer a sentence elsewhere gives ("they
-    named Jeff Saturday ... as his interim replacement"); that reply was declined on rtqa-dev.
+    What a heading names is its words together, in their order: when a line of running text
+    names it too (the reply's words that the heading holds, one after another once stop words
+    are set aside), the reply may come from that line and is an answer. "Jeff Saturday" is the
+    heading "Jeff Saturday:" of an interview, and another passage says "they named Jeff Saturday
+    ... as his interim replacement": an answer (declining it cost a right answer on rtqa-dev).
+    "Risk of Global AI Bifurcation" is a heading whose words the sentence under it also uses,
+    scattered ("the risk of incompatibility ... global collaboration"), but no sentence names the
+    risk that way: the sentence states the risks, the heading only announces them.
     """
     words = content_words(answer)
     asked = set(question.words)
     new = {w for w in words if w not in asked}
     if not new:
         return False
-    lines = [(line, set(content_words(line))) for ev in evidence for line in ev.text.splitlines()]
-    headings = [seen for line, seen in lines if is_heading(line) and line.rstrip().endswith(":")]
-    if not any(new <= seen for seen in headings):
-        return False
-    return not any(new <= seen for line, seen in lines if not is_heading(line))
+    lines = [(line, content_words(line)) for ev in evidence for line in ev.text.splitlines()]
+    running = [seen for line, seen in lines if not is_heading(line)]
+    for line, seen in lines:
+        heading = set(seen)
+        if not (is_heading(line) and line.rstrip().endswith(":") and new <= heading):
+            continue
+        named = [w for w in words if w in heading]
+        if not any(_holds_run(text, named) for text in running):
+            return True
+    return False
+
+
+def _holds_run(words: Sequence[str], run: Sequence[str]) -> bool:
+    """Whether ``run`` occurs in ``words`` as consecutive items."""
+    n = len(run)
+    return any(list(words[i : i + n]) == list(run) for i in range(len(words) - n + 1))
 
 
 def unknown_names(question: Question, passages: Sequence[Passage], unknown_words: UnknownWords) -> list[str]:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from rag.abstention import (HEADING_ONLY, MODEL_DECLINED, NO_ANSWER, NO_PASSAGES, NOT_COVERED, REPEATED_HEADING,
@@ -130,6 +132,49 @@ def test_a_heading_the_running_text_also_states_may_be_the_answer():
     question = "Which former captain did the club name as interim coach?"
     assert after_generation("Dana Whitfield [1].", analyse(question), evidence) is None
     assert repeats_heading("Dana Whitfield.", analyse(question), evidence[1:])  # the heading alone: declined
+
+
+def evidence_of(*texts: str) -> list[Evidence]:
+    return [Evidence(n, passage(text, "Notes"), 0, len(text), 1.0) for n, text in enumerate(texts, start=1)]
+
+
+def test_a_heading_whose_words_the_text_under_it_only_scatters_is_no_answer():
+    """The rule behind the shipped "Risk of Global AI Bifurcation" case, on an article of our own:
+    the running text uses the heading's words, but never names what the heading names."""
+    grid = ("Outlook for the two utilities:\n"
+            "  2. Threat of Regional Grid Fragmentation:\n"
+            "    As the utilities drift apart on standards, the threat of outages grows, and regional trade "
+            "pays for grid fragmentation.\n")
+    question = analyse("What does the fragmentation of the grid threaten?")
+    assert repeats_heading("Threat of Regional Grid Fragmentation", question, evidence_of(grid))
+    assert after_generation("Threat of Regional Grid Fragmentation [1].", question, evidence_of(grid)).text == HEADING_ONLY
+    assert after_generation("Outages and costs to regional trade [1].", question, evidence_of(grid)) is None
+
+
+def test_a_heading_that_running_text_also_names_together_may_be_the_answer():
+    interview = "Questions and answers.\n\nMarta Lindqvist:\n\nShe spoke of the first season.\n"
+    picked = "The board picked Marta Lindqvist, the violinist, to lead the orchestra from June.\n"
+    question = analyse("Whom did the board pick to lead the orchestra?")
+    assert after_generation("Marta Lindqvist [2].", question, evidence_of(interview, picked)) is None
+    assert after_generation("The board picked Marta Lindqvist [2].", question, evidence_of(interview, picked)) is None
+    assert repeats_heading("Marta Lindqvist", question, evidence_of(interview))  # the heading alone
+    costs = "Main worries:\n  3. Rising Energy Costs:\n    Power doubled.\nRising energy costs worry the operators most.\n"
+    assert after_generation("Rising Energy Costs [1].", analyse("What worries the operators most?"),
+                            evidence_of(costs)) is None
+
+
+def test_the_shipped_article_heading_is_not_taken_for_the_risks_it_announces():
+    """Issue 26: on corpus/china-ai-alliances.md, "what risks does the bifurcation of the AI stacks
+    bring?" was answered with the list heading while the sentence under it names the risks."""
+    text = (Path(__file__).parents[2] / "corpus" / "china-ai-alliances.md").read_text(encoding="utf-8")
+    start = text.index("  2. Acceleration")
+    window = text[start : text.index("Conclusion:")]
+    question = analyse("What risks does the bifurcation of the AI stacks bring?")
+    for shown in (text, window):
+        decline = after_generation("Risk of Global AI Bifurcation [1]", question, evidence_of(shown))
+        assert decline is not None and decline.reason == REPEATED_HEADING
+        assert after_generation("Incompatibility, ideological divergence and innovation silos [1].", question,
+                                evidence_of(shown)) is None
 
 
 def test_a_title_line_without_a_colon_may_be_the_answer():
