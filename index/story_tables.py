@@ -60,6 +60,10 @@ class StoryTables:
     def _writing(self) -> contextlib.AbstractContextManager[Any]:
         raise NotImplementedError
 
+    def _lock(self, conn: Any, doc_ids: Sequence[str]) -> None:
+        """Before rows of ``doc_ids`` are written: a backend whose writers run side by side takes
+        the documents' locks here (SQLite has one writer at a time and takes none)."""
+
     def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         return list(self.store._read(sql, params))
 
@@ -77,6 +81,7 @@ class StoryTables:
         if not articles:
             return
         with self._writing() as conn:
+            self._lock(conn, [a.doc_id for a in articles])
             for a in articles:
                 conn.execute(self.SQL.upsert, (*article_row(a), a.doc_id))
 

@@ -290,9 +290,7 @@ class PostgresStore(DocumentReads):
             with self.connection() as conn, conn.transaction():
                 if widths:
                     self._ensure_width(conn, widths.pop())
-                # Sorted, so two writers of overlapping batches take the locks in one order.
-                conn.execute("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
-                             "FROM unnest(%s::text[]) x ORDER BY 1 OFFSET 0) s", (ids,))
+                self.lock_documents(conn, ids)
                 conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))
                 with conn.cursor() as cur:
                     cur.executemany(columns.insert_document("%s"), [columns.document_values(p, now) for p in batch])
@@ -306,6 +304,15 @@ class PostgresStore(DocumentReads):
         except psycopg.Error as exc:
             raise StoreError(f"{self.describe()}: write failed: {str(exc).strip()}") from None
 
+    @staticmethod
+    def lock_documents(conn: Any, ids: Sequence[str]) -> None:
+        """Take the per-id advisory locks of ``ids`` for the transaction on ``conn``. Every writer of
+        document rows (write, remove, the story table's put) takes them first, and in one order
+        (sorted by hash), so two writers of overlapping ids queue instead of deadlocking on rows
+        locked by a delete and a foreign-key check in opposite orders."""
+        conn.execute("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
+                     "FROM unnest(%s::text[]) x ORDER BY 1 OFFSET 0) s", (sorted(set(ids)),))
+
     def _ensure_width(self, conn: Any, dim: int) -> None:
         """Inside the write's transaction on ``conn`` (so `meta` reads through it, too)."""
         stored = self.meta("dim")
@@ -317,7 +324,7 @@ class PostgresStore(DocumentReads):
 
     def remove(self, doc_id: str) -> bool:
         with self.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
+            self.lock_documents(conn, [doc_id])
             return conn.execute("DELETE FROM documents WHERE id = %s", (doc_id,)).rowcount > 0
 
     def flush(self) -> None:

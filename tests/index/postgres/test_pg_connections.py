@@ -75,3 +75,27 @@ def test_many_threads_searching_at_once_stay_within_the_pool(postgres_url):
         time.sleep(0.1)
     assert observer.count() == 0
     observer.conn.close()
+
+
+def test_a_story_write_waits_for_the_writer_of_its_documents(postgres_url):
+    """The story table's put takes the documents' advisory locks, as write and remove do: without
+    them its foreign-key checks and a concurrent replacement's delete locked the same document rows
+    in opposite orders (a deadlock in test_concurrent_readers_and_writers[postgres] on CI)."""
+    from index.postgres.stories import PostgresStoryStore
+    from index.stories import StoryArticle
+
+    store = PostgresStore(postgres_url, embed_model="hash-embedder")
+    store.write([prepared("a", "text a")])
+    stories = PostgresStoryStore(store)
+    article = StoryArticle("a", "s1", "2024-03-01", "a.example", "Title", "Lead.", (), np.ones(4, dtype=np.float32))
+    done = threading.Event()
+    with psycopg.connect(postgres_url) as writer:  # a replacement of 'a' in flight
+        PostgresStore.lock_documents(writer, ["a"])
+        worker = threading.Thread(target=lambda: (stories.put([article]), done.set()))
+        worker.start()
+        waited = not done.wait(1.0)
+        writer.commit()
+    worker.join(timeout=30)
+    assert waited and done.is_set()
+    assert stories.stories_of(["a"]) == {"a": "s1"}
+    store.close()
