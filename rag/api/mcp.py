@@ -71,13 +71,14 @@ def mcp_server(service: Service) -> MCPServer:
     def ask_news(question: str, as_of: str | None = None) -> dict[str, Any]:
         """A cited answer from the news corpus: the text with [n] markers, and the passages cited.
 
-        ``abstained`` is true when the corpus does not cover the question. ``as_of`` (YYYY-MM-DD)
+        ``abstained`` is true when the corpus does not cover the question; ``form`` is "brief" or
+        "timeline" when the question asked what happened or how something developed. ``as_of`` (YYYY-MM-DD)
         answers about the news as of that day.
         """
         day = _day(as_of, "as_of")
         answer = call(service.ask, question, as_of=day.isoformat() if day else None)
         full = answer_json(answer)
-        return {key: full[key] for key in ("question", "answer", "abstained", "citations", "window")}
+        return {key: full[key] for key in ("question", "answer", "abstained", "form", "citations", "window")}
 
     @server.tool()
     def brief_news(since: str | None = None, from_date: str | None = None, to_date: str | None = None,

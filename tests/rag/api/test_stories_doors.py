@@ -142,6 +142,7 @@ async def _drive(url: str) -> dict:
         story_id = out["brief"][1]["stories"][0]["id"]
         out["timeline"] = result(await client.call_tool("news_timeline", {"story_id": story_id}))
         out["by_topic"] = result(await client.call_tool("news_timeline", {"topic": "Port Alder cargo ferry"}))
+        out["ask"] = result(await client.call_tool("ask_news", {"question": "What happened this week?"}))
         out["bad_since"] = result(await client.call_tool("brief_news", {"since": "lately"}))
         out["bad_date"] = result(await client.call_tool("brief_news", {"from_date": "monday"}))
         out["neither"] = result(await client.call_tool("news_timeline", {}))
@@ -159,6 +160,8 @@ def test_mcp_brief_news_and_news_timeline_over_http(rest) -> None:
     error, timeline = out["timeline"]
     assert not error and [e["doc_id"] for e in timeline["entries"]] == ["ferry-2", "ferry-1", "ferry-0"]
     assert not out["by_topic"][0] and len(out["by_topic"][1]["entries"]) >= 3
+    error, asked = out["ask"]
+    assert not error and asked["form"] == "brief" and "reported by 3 outlets" in asked["answer"]
     for name, says in (("bad_since", "'lately'"), ("bad_date", "'monday'"), ("neither", "either")):
         error, message = out[name]
         assert error and says in message, (name, message)
