@@ -1,7 +1,8 @@
-"""The REST door under ``/api/``: ask, search, documents, feeds, health (OpenAPI docs at ``/docs``).
+"""The REST door under ``/api/``: ask, search, stories, documents, feeds, health (OpenAPI docs at ``/docs``).
 
 ``POST /api/ask`` answers with the JSON of ``newsrag ask --json``; ``GET /api/search`` returns
-passages only (no model); documents are listed, added by upload (multipart, the chat's upload
+passages only (no model); ``GET /api/stories``, ``/api/brief`` and ``/api/timeline`` the JSON of
+``newsrag stories list``, ``brief`` and ``timeline --json`` (no model either); documents are listed, added by upload (multipart, the chat's upload
 rules and size limit) or by URL (the SSRF-safe fetcher), and removed by id; feeds are listed,
 added (and synced once), removed and synced. Request and response bodies are Pydantic models, so
 a wrong type is a 422 naming the field. Not here: what each call does (rag.api.service), auth
@@ -18,9 +19,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.api.service import MAX_TOP_K, Added, Service
+from rag.api.service import BRIEF_WORDS, MAX_BRIEF_WORDS, MAX_STORIES, MAX_TOP_K, MIN_BRIEF_WORDS, Added, Service
 from rag.feeds.sync import SyncSummary
 from rag.render_text import answer_json, passage_json
+from rag.stories.render import brief_json, story_summary_json, timeline_json
+
+SINCE = "a date (YYYY-MM-DD) or an interval back from today such as 7d (default 7d)"
 
 
 class Strict(BaseModel):
@@ -129,6 +133,32 @@ def router(service: Service) -> APIRouter:
                ) -> dict[str, Any]:
         passages = service.search(q, k=k, first=first, last=last)
         return {"query": q, "passages": [passage_json(p) for p in passages]}
+
+    @api.get("/stories")
+    def stories(since: str | None = Query(None, description=SINCE),
+                limit: int = Query(20, ge=1, le=MAX_STORIES, description="stories to return"),
+                ) -> list[dict[str, Any]]:
+        """The stories of the window, most important first, each with its summary and citations."""
+        return [story_summary_json(s) for s in service.stories(since, limit)]
+
+    @api.get("/brief")
+    def brief(since: str | None = Query(None, description=SINCE + "; ignored with from/to"),
+              first: date | None = Query(None, alias="from", description="first day (YYYY-MM-DD)"),
+              last: date | None = Query(None, alias="to", description="last day, inclusive (YYYY-MM-DD)"),
+              topic: str | None = Query(None, description="only the stories retrieval finds for this text"),
+              max_words: int = Query(BRIEF_WORDS, ge=MIN_BRIEF_WORDS, le=MAX_BRIEF_WORDS,
+                                     description="the brief stops at the story that crosses this"),
+              ) -> dict[str, Any]:
+        """The window's stories, most important first, each cited, as ``newsrag brief --json``."""
+        return brief_json(service.brief(since=since, first=first.isoformat() if first else None,
+                                        last=last.isoformat() if last else None, topic=topic, max_words=max_words))
+
+    @api.get("/timeline")
+    def timeline(topic: str | None = Query(None, description="the stories retrieval finds for this text"),
+                 story: str | None = Query(None, description="one story's id (from /api/stories)"),
+                 ) -> dict[str, Any]:
+        """How a story or a topic developed, article by article in date order, as ``newsrag timeline --json``."""
+        return timeline_json(service.timeline(topic=topic, story_id=story))
 
     @api.get("/documents")
     def documents() -> list[DocumentOut]:

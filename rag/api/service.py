@@ -22,12 +22,17 @@ from typing import Iterator
 
 from index.errors import NewsragError
 from index.records import Document, Passage
+from index.stories import Story
 from rag.errors import InputError, QuestionError
 from rag.feeds.sync import SyncSummary, feed_url_problem
 from rag.ingest import IngestReport
 from rag.pipeline import History, checked_question
 from rag.records import Answer
 from rag.settings import RETRIEVERS, parse_interval
+from rag.stories.brief import Brief, brief, retrieval_finder
+from rag.stories.story import stories_in, story
+from rag.stories.timeline import Timeline, timeline
+from rag.stories.window import window_of
 from rag.timeexpr import TimeWindow
 from rag.uploads import UploadRejected, prune_uploads, record_uploads, store_upload, uploads_dir, validate_upload
 from rag.web.article import fetch_article, is_url
@@ -36,6 +41,8 @@ from rag.wiring import Newsrag
 # What a caller hears of a failure that is not its doing (the details go to the server log).
 UNEXPECTED = "something went wrong; the details are in the server log"
 MAX_TOP_K = 50  # passages one request may ask for (the chat's slider stops at 10)
+MAX_STORIES = 100  # stories one list may hold
+BRIEF_WORDS, MIN_BRIEF_WORDS, MAX_BRIEF_WORDS = 400, 10, 5000  # newsrag brief's default and floor
 
 
 class ApiError(Exception):
@@ -127,6 +134,46 @@ class Service:
             yield
         finally:
             self._slots.release()
+
+    # -- stories --------------------------------------------------------------------------------
+
+    def stories(self, since: str | None = None, limit: int = 20) -> list[Story]:
+        """The stories of the window ``since`` names (a date or an interval such as 7d; default
+        7d), most important first, as ``newsrag stories list``."""
+        if not 1 <= limit <= MAX_STORIES:
+            raise ApiError(400, f"limit must be between 1 and {MAX_STORIES}, not {limit}", param="limit")
+        window = self._window(since, None, None)
+        with self._slot():
+            return stories_in(self.app.stories, window, limit)
+
+    def brief(self, *, since: str | None = None, first: str | None = None, last: str | None = None,
+              topic: str | None = None, max_words: int = BRIEF_WORDS) -> Brief:
+        """The brief of a window (``since``, or ``first``/``last`` inclusive), as ``newsrag brief``;
+        a topic keeps the stories retrieval finds for it."""
+        window = self._window(since, first, last)
+        topic = self.question(topic, "topic") if topic else None
+        if not MIN_BRIEF_WORDS <= max_words <= MAX_BRIEF_WORDS:
+            raise ApiError(400, f"max_words must be between {MIN_BRIEF_WORDS} and {MAX_BRIEF_WORDS}, not {max_words}",
+                           param="max_words")
+        with self._slot():
+            return brief(self.app.stories, window, topic, max_words,
+                         find=retrieval_finder(self.app.retriever) if topic else None)
+
+    def timeline(self, *, topic: str | None = None, story_id: str | None = None) -> Timeline:
+        """How one story (its id) or the stories of a topic developed, as ``newsrag timeline``."""
+        if bool(topic) == bool(story_id):
+            raise ApiError(400, "give either a topic or a story id, not both or neither", param="topic")
+        if story_id is not None and story(self.app.stories, story_id) is None:
+            raise ApiError(404, f"no story with id {story_id[:300]!r}", param="story", code="not_found")
+        query = story_id or self.question(topic or "", "topic")
+        with self._slot():
+            return timeline(self.app.stories, query, find=retrieval_finder(self.app.retriever))
+
+    def _window(self, since: str | None, first: str | None, last: str | None) -> tuple[str, str]:
+        try:
+            return window_of(since, first, last)
+        except ValueError as exc:
+            raise ApiError(400, str(exc), param="since" if since and not (first or last) else "from") from None
 
     # -- documents ------------------------------------------------------------------------------
 

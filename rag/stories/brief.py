@@ -62,6 +62,11 @@ class Brief:
         return [a.doc_id for a in self.sources]
 
 
+def retrieval_finder(retriever, passages: int = 30) -> FindDocs:
+    """Topic -> the documents ``retriever`` (rag.retrieval.Retriever) finds for it, ``passages``' worth."""
+    return lambda topic: [p.doc_id for p in retriever.retrieve(topic, top_k=passages, prefer=None)]
+
+
 def words(text: str) -> int:
     return len(text.split())
 

@@ -6,36 +6,26 @@ rag.stories (brief, timeline, story, assign) and index.stories.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import click
 
 from rag.cli import Invocation, _iso_date, open_app, pass_invocation
-from rag.settings import parse_interval
+from rag.stories.window import window_of as _window
 
 
 def window_of(since: str | None, first: str | None, last: str | None, today: date | None = None) -> tuple[str, str]:
     """(first day, day after the last) from ``--since 7d`` (or a date) or ``--from``/``--to`` (inclusive)."""
-    today = today or date.today()
-    if first or last:
-        start = first or "0001-01-01"
-        end = (date.fromisoformat(last) + timedelta(days=1)).isoformat() if last else "9999-12-31"
-        return start, end
-    since = since or "7d"
     try:
-        start_day = date.fromisoformat(since)
-    except ValueError:
-        try:
-            days = max(1, parse_interval(since) // 86400)
-        except ValueError as exc:
-            raise click.BadParameter(f"not a date or an interval like 7d: {since!r}", param_hint="--since") from exc
-        start_day = today - timedelta(days=days - 1)
-    return start_day.isoformat(), (today + timedelta(days=1)).isoformat()
+        return _window(since, first, last, today)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--from/--to" if first or last else "--since") from None
 
 
 def _finder(app):
-    """Topic -> the documents retrieval finds for it (30 passages' worth)."""
-    return lambda topic: [p.doc_id for p in app.retriever.retrieve(topic, top_k=30, prefer=None)]
+    from rag.stories.brief import retrieval_finder
+
+    return retrieval_finder(app.retriever)
 
 
 @click.command("brief", help="the week's stories (or a window's), most important first, each cited")
@@ -81,12 +71,12 @@ def stories() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_invocation
 def list_command(run: Invocation, since, limit, as_json) -> int:
-    from rag.stories.render import stories_text, story_json
+    from rag.stories.render import stories_text, story_summary_json
     from rag.stories.story import stories_in
 
     app = open_app(run.settings(), seed=False)
     found = stories_in(app.stories, window_of(since, None, None), limit)
-    print(json.dumps([story_json(s) for s in found], indent=2) if as_json else stories_text(found))
+    print(json.dumps([story_summary_json(s) for s in found], indent=2) if as_json else stories_text(found))
     return 0
 
 

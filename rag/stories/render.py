@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from index.stories import Story, StoryArticle
 from rag.stories.brief import Brief
+from rag.stories.summary import summarise
 from rag.stories.timeline import Timeline
 
 
@@ -17,6 +18,18 @@ def _source_line(n: int, a: StoryArticle) -> str:
 def story_json(s: Story) -> dict:
     return {"id": s.id, "headline": s.headline, "headline_doc": s.headline_doc, "first_day": s.first_day,
             "last_day": s.last_day, "outlets": list(s.outlets), "articles": [a.doc_id for a in s.articles]}
+
+
+def story_summary_json(s: Story) -> dict:
+    """`story_json` with its counts and its summary (rag.stories.summary), whose sentences cite its
+    articles by number: ``citations`` lists every article of the story, numbered in date order."""
+    numbers = {a.doc_id: n for n, a in enumerate(s.articles, 1)}
+    sentences = [{"text": x.text, "citations": [numbers[d] for d in x.doc_ids if d in numbers]} for x in summarise(s)]
+    return {**story_json(s), "outlet_count": len(s.outlets), "article_count": len(s.articles),
+            "summary": " ".join(x["text"] + "".join(f"[{n}]" for n in x["citations"]) for x in sentences),
+            "sentences": sentences,
+            "citations": [{"number": n, "doc_id": a.doc_id, "title": a.title, "published": a.day,
+                           "outlet": a.outlet} for n, a in enumerate(s.articles, 1)]}
 
 
 def brief_text(b: Brief) -> str:

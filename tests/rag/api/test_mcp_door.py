@@ -16,7 +16,7 @@ from mcp.client.stdio import StdioServerParameters
 
 from tests.rag.api.conftest import FOUR_FIRMS, OUTSIDE, QUESTION
 
-TOOLS = {"search_news", "ask_news", "add_article_url", "list_feeds"}
+TOOLS = {"search_news", "ask_news", "brief_news", "news_timeline", "add_article_url", "list_feeds"}
 ROOT = Path(__file__).resolve().parents[3]
 
 

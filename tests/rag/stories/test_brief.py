@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import click
 import pytest
 
 from fakes import HashEmbedder
@@ -87,6 +88,17 @@ def test_window_of_since_and_from_to():
     assert window_of("7d", None, None, today) == ("2024-03-04", "2024-03-11")
     assert window_of("2024-03-01", None, None, today) == ("2024-03-01", "2024-03-11")
     assert window_of(None, "2024-03-01", "2024-03-03", today) == ("2024-03-01", "2024-03-04")
+
+
+@pytest.mark.parametrize("since", ["fortnight", "1e9d", "-3d"])
+def test_window_of_refuses_a_since_that_is_no_date_or_interval_naming_it(since):
+    with pytest.raises(click.BadParameter, match=repr(since)):
+        window_of(since, None, None, date(2024, 3, 10))
+
+
+def test_window_of_refuses_from_after_to():
+    with pytest.raises(click.BadParameter, match="2024-03-05"):
+        window_of(None, "2024-03-05", "2024-03-01", date(2024, 3, 10))
 
 
 def test_brief_timeline_and_stories_commands(app, settings, monkeypatch, capsys):
