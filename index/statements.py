@@ -2,7 +2,7 @@
 with ``{p}`` where a parameter goes, filled in with a driver's marker ("?" for sqlite3, "%s" for
 psycopg) once, when a backend builds its copy. Values always travel as parameters; only the marker
 is written into the text. Not here: the statements themselves (index.document_reads,
-index.feed_tables)."""
+index.feed_tables, index.story_tables)."""
 from __future__ import annotations
 
 from dataclasses import fields

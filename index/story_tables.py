@@ -2,7 +2,7 @@
 document store's connection.
 
 The statements are written once with ``{p}`` where a parameter goes, and `StoryStatements.with_marker`
-fills in a driver's marker, as `index.document_reads.ReadStatements` does for the documents; a list
+fills in a driver's marker (index.statements), as for the documents' reads and the feed tables; a list
 of values is matched by the store's own ``_among`` and every read runs through the store's ``_read``.
 A backend subclass says how it writes (``_writing``: its transaction, with its driver's errors as
 StoreError) and sets ``SQL``. Not here: the table's DDL (index.sqlite.stories,
@@ -11,17 +11,18 @@ index.postgres.schema), the records and the interface (index.stories).
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from index.base import DateWindow
+from index.statements import Statements
 from index.stories import ARTICLE_COLUMNS, StoryArticle, article_row, read_article
 
 _BATCH = 500  # values matched per statement (SQLite binds one marker per value)
 
 
 @dataclass(frozen=True)
-class StoryStatements:
+class StoryStatements(Statements):
     """The story table's SQL, parameters as ``{p}`` until `with_marker`; ``{among}`` is a condition
     the store's ``_among`` makes per call."""
 
@@ -42,11 +43,6 @@ class StoryStatements:
     clear: str = "DELETE FROM story_articles"
     clear_since: str = "DELETE FROM story_articles WHERE day >= {p}"
     count: str = "SELECT COUNT(*), COUNT(DISTINCT story_id) FROM story_articles"
-
-    @classmethod
-    def with_marker(cls, marker: str) -> "StoryStatements":
-        """The statements with ``marker`` for each ``{p}`` (``{among}`` is kept for later)."""
-        return cls(**{f.name: getattr(cls, f.name).replace("{p}", marker) for f in fields(cls)})
 
 
 class StoryTables:

@@ -179,6 +179,16 @@ def postgres_url(postgres_server, request) -> str:
     return postgres_server.get_uri(name)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+def backend_settings(request, tmp_path) -> Settings:
+    """Settings on a fresh SQLite data folder, or on a new PostgreSQL database: the two backends
+    a contract suite runs over."""
+    spec = {"data_dir": str(tmp_path / "data")}
+    if request.param == "postgres":
+        spec["store"] = request.getfixturevalue("postgres_url")
+    return load_settings({}, **spec)
+
+
 @contextlib.contextmanager
 def _smollm2_server(tmp_path_factory):
     from rag.model_files import resolve_model

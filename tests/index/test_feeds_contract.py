@@ -17,19 +17,14 @@ from fakes import HashEmbedder
 from index.errors import StoreError
 from index.feeds import Feed, FeedItem
 from index.records import Document, PreparedDocument
-from rag.settings import load_settings
 from rag.wiring import open_feeds, open_store
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
-def stores(request, tmp_path):
+@pytest.fixture
+def stores(backend_settings):
     """(document store, its feed store) on a fresh SQLite folder or PostgreSQL database."""
-    spec = {"data_dir": str(tmp_path / "data")}
-    if request.param == "postgres":
-        spec["store"] = request.getfixturevalue("postgres_url")
-    settings = load_settings({}, **spec)
-    store = open_store(settings, HashEmbedder(EMB.dim))
-    yield store, open_feeds(settings, store)
+    store = open_store(backend_settings, HashEmbedder(EMB.dim))
+    yield store, open_feeds(backend_settings, store)
     store.close()
 
 

@@ -12,19 +12,14 @@ import pytest
 from builders import EMB, prepared
 from fakes import HashEmbedder
 from index.stories import StoryArticle
-from rag.settings import load_settings
 from rag.wiring import open_store, open_stories
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
-def stores(request, tmp_path):
+@pytest.fixture
+def stores(backend_settings):
     """(document store, its story store) on a fresh SQLite folder or PostgreSQL database."""
-    spec = {"data_dir": str(tmp_path / "data")}
-    if request.param == "postgres":
-        spec["store"] = request.getfixturevalue("postgres_url")
-    settings = load_settings({}, **spec)
-    store = open_store(settings, HashEmbedder(EMB.dim))
-    yield store, open_stories(settings, store)
+    store = open_store(backend_settings, HashEmbedder(EMB.dim))
+    yield store, open_stories(backend_settings, store)
     store.close()
 
 
