@@ -2,7 +2,7 @@
 28x rtqa-dev's articles (28x is bench/million.py's million-chunk set), on SQLite and PostgreSQL.
 
     NEWSRAG_DATA_DIR=... .venv/bin/python bench/stories_scale.py --corpus CORPUS.jsonl
-        [--scales 1 7 28] [--sample 200] [--work DIR] [--pg-dir DIR]
+        [--scales 1 7 28] [--layouts denser longer] [--sample 200] [--work DIR] [--pg-dir DIR]
 
 The design claim checked (rag/stories/assign.py): an article's candidates are read from the story
 table's day index (the articles of its horizon), never the archive. The articles are rtqa-dev's
@@ -11,8 +11,11 @@ embedded by the default model beside the mean of its stored chunk embeddings, as
 names, outlet and day, placed in stories by the real `StoryAssigner` in date order (1x). A scale of
 N holds N copies of every article under new ids, on the article's own real day, each copy's vector
 moved by Gaussian noise as bench/million.py moves its chunks, in its original's story (the copies
-are several reports of one event): so N times the articles on every day of the same 1,109 days,
-as an archive N times as dense holds them, and every horizon N times as full.
+are several reports of one event), laid out two ways: ``denser``, every copy on the article's own
+real day (N times the articles on each of the same 1,109 days: every horizon N times as full, the
+upper bound of what a bigger archive can cost), and ``longer``, copy k moved k whole spans of the
+archive later (N times the days, each as full as rtqa-dev's: an archive grown by time). The claim
+holds if ``longer`` stays flat; ``denser`` shows how the cost follows the horizon's density.
 
 Each scale's table is bulk-loaded (executemany on SQLite, COPY on PostgreSQL), with a document row
 per article (id, title, day; empty text) so the write's foreign key and EXISTS check run against a
@@ -36,7 +39,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,14 +88,27 @@ class _Memory:
         self.rows.update((a.doc_id, a) for a in articles)
 
 
-def copies(base: list[StoryArticle], copy: int, rng: np.random.Generator, suffix: str | None = None) -> list[StoryArticle]:
+def copies(base: list[StoryArticle], copy: int, rng: np.random.Generator, suffix: str | None = None,
+           shift: int = 0) -> list[StoryArticle]:
+    """Copy ``copy`` of ``base`` under new ids, vectors moved by noise, ``shift`` days later."""
     if copy == 0 and suffix is None:
         return base
     out = []
     for a in base:
         v = a.vector + rng.normal(0.0, NOISE, a.vector.shape).astype(np.float32)
-        out.append(replace(a, doc_id=f"{a.doc_id}~{suffix or copy}", vector=(v / np.linalg.norm(v)).astype(np.float32)))
+        day = (date.fromisoformat(a.day) + timedelta(days=shift)).isoformat() if shift else a.day
+        out.append(replace(a, doc_id=f"{a.doc_id}~{suffix or copy}", day=day,
+                           vector=(v / np.linalg.norm(v)).astype(np.float32)))
     return out
+
+
+def spread(base: list[StoryArticle], layout: str):
+    """How many days copy k is moved: none when denser, one whole span (and a month) per copy when longer."""
+    if layout == "denser":
+        return lambda copy: 0
+    days = sorted(a.day for a in base)
+    span = (date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days + 30
+    return lambda copy: copy * span
 
 
 def doc_row(a: StoryArticle) -> tuple:
@@ -103,7 +119,7 @@ DOC_SQL = "INSERT INTO documents (id, title, published, text, content_hash, adde
 ROW_SQL = "INSERT INTO story_articles (doc_id, story_id, day, outlet, title, lead, names, vector) VALUES ({m})"
 
 
-def fill_sqlite(folder: Path, base, scale: int, embed_model: str):
+def fill_sqlite(folder: Path, base, scale: int, embed_model: str, shift):
     from index.sqlite.store import SqliteStore
     from index.sqlite.stories import SqliteStoryStore
 
@@ -116,7 +132,7 @@ def fill_sqlite(folder: Path, base, scale: int, embed_model: str):
         with store._transaction() as conn:
             conn.execute("DELETE FROM documents")
             for copy in range(scale):
-                rows = copies(base, copy, rng)
+                rows = copies(base, copy, rng, shift=shift(copy))
                 conn.executemany(DOC_SQL.format(m="?"), [doc_row(a) for a in rows])
                 conn.executemany(ROW_SQL.format(m=", ".join("?" * 8)), [article_row(a) for a in rows])
         store.conn.execute("ANALYZE")
@@ -124,7 +140,7 @@ def fill_sqlite(folder: Path, base, scale: int, embed_model: str):
     return store, stories
 
 
-def fill_postgres(url: str, base, scale: int, embed_model: str):
+def fill_postgres(url: str, base, scale: int, embed_model: str, shift):
     from index.postgres import PostgresStore, schema
     from index.postgres.stories import PostgresStoryStore
 
@@ -138,7 +154,7 @@ def fill_postgres(url: str, base, scale: int, embed_model: str):
                 schema.set_width(conn, int(base[0].vector.size // 2))
             conn.execute("TRUNCATE documents CASCADE")
             for copy in range(scale):
-                rows = copies(base, copy, rng)
+                rows = copies(base, copy, rng, shift=shift(copy))
                 with conn.cursor() as cur, cur.copy(
                         "COPY documents (id, title, published, text, content_hash, added_at) FROM STDIN") as cp:
                     for a in rows:
@@ -228,6 +244,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, required=True)
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 7, 28])
+    ap.add_argument("--layouts", nargs="+", choices=("denser", "longer"), default=["denser", "longer"],
+                    help="copies on the same days (every horizon fuller) or one after another (a longer archive)")
     ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "newsrag-stories-scale")
     ap.add_argument("--pg-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsrag-bench-pg")
@@ -251,27 +269,31 @@ def main() -> None:
     print(f"load {load()}: {len(base)} articles ({chunks_per_copy} chunks) on {days} days; "
           f"{len(sample)} new articles placed one at a time at each scale")
 
-    results: dict[tuple[str, int], dict] = {}
-    for scale in args.scales:
-        lite, lite_stories = fill_sqlite(args.work / f"sqlite-{scale}", base, scale, app.store.embed_model)
-        results[("sqlite", scale)] = place_sample(lite, lite_stories, sample, "?")
+    runs = [(layout, scale) for layout in args.layouts for scale in args.scales
+            if scale > 1 or layout == args.layouts[0]]  # 1x is one layout
+    results: dict[tuple[str, str, int], dict] = {}
+    for layout, scale in runs:
+        name = "1" if scale == 1 else f"{scale}-{layout}"
+        shift = spread(base, layout)
+        lite, lite_stories = fill_sqlite(args.work / f"sqlite-{name}", base, scale, app.store.embed_model, shift)
+        results[("sqlite", layout, scale)] = place_sample(lite, lite_stories, sample, "?")
         lite.close()
-        _, url = server_url(args.pg_dir, f"stories_{scale}")
-        pg, pg_stories = fill_postgres(url, base, scale, app.store.embed_model)
-        results[("postgres", scale)] = place_sample(pg, pg_stories, sample, "%s")
+        _, url = server_url(args.pg_dir, f"stories_{name.replace('-', '_')}")
+        pg, pg_stories = fill_postgres(url, base, scale, app.store.embed_model, shift)
+        results[("postgres", layout, scale)] = place_sample(pg, pg_stories, sample, "%s")
         pg.close()
-        print(f"  {scale}x measured; load {load()}")
+        print(f"  {name} measured; load {load()}")
 
-    first = args.scales[0]
-    print(f"\nplacing one article (ms, p50 / p95; x: the p50 over {first}x's), load {load()}")
-    print(f"{'store':>10}{'scale':>7}{'articles':>10}{'~chunks':>11}{'horizon p50':>13}"
+    first = runs[0]
+    print(f"\nplacing one article (ms, p50 / p95; x: the p50 over {first[1]}x's), load {load()}")
+    print(f"{'store':>10}{'layout':>8}{'scale':>7}{'articles':>10}{'~chunks':>11}{'horizon p50':>13}"
           f"{'whole':>18}{'x':>6}{'read horizon':>18}{'choose':>16}{'write':>16}")
     for store in ("sqlite", "postgres"):
-        for scale in args.scales:
-            r = results[(store, scale)]
-            ratio = np.median(r["whole"]) / np.median(results[(store, first)]["whole"])
+        for layout, scale in runs:
+            r = results[(store, layout, scale)]
+            ratio = np.median(r["whole"]) / np.median(results[(store, *first)]["whole"])
             cells = [f"{pct(r[k], 50):.1f} / {pct(r[k], 95):.1f}" for k in ("whole", "read", "choose", "write")]
-            print(f"{store:>10}{scale:>6}x{scale * len(base):>10,}{scale * chunks_per_copy:>11,}"
+            print(f"{store:>10}{layout if scale > 1 else '':>8}{scale:>6}x{scale * len(base):>10,}{scale * chunks_per_copy:>11,}"
                   f"{np.median(r['pool']):>13.0f}{cells[0]:>18}{ratio:>6.1f}{cells[1]:>18}{cells[2]:>16}{cells[3]:>16}")
 
 
