@@ -33,6 +33,7 @@ any size; bench/stories_cost.py times the whole hook inside `add`), and concurre
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pickle
 import sys
@@ -219,25 +220,15 @@ def place_sample(store, stories, sample: list[StoryArticle], marker: str) -> dic
     return {"whole": whole, "read": read, "choose": choose, "write": write, "pool": pool}
 
 
+@contextlib.contextmanager
 def _writer(store):
+    """A transaction on either store's connection (the bench's own document rows)."""
     if hasattr(store, "_transaction"):
-        return store._transaction()
-    return _pg_tx(store)
-
-
-class _pg_tx:
-    def __init__(self, store) -> None:
-        self.cm = store.connection()
-
-    def __enter__(self):
-        self.conn = self.cm.__enter__()
-        self.tx = self.conn.transaction()
-        self.tx.__enter__()
-        return self.conn
-
-    def __exit__(self, *exc):
-        self.tx.__exit__(*exc)
-        return self.cm.__exit__(*exc)
+        with store._transaction() as conn:
+            yield conn
+    else:
+        with store.connection() as conn, conn.transaction():
+            yield conn
 
 
 def main() -> None:
