@@ -139,7 +139,7 @@ def router(service: Service) -> APIRouter:
                 limit: int = Query(20, ge=1, le=MAX_STORIES, description="stories to return"),
                 ) -> list[dict[str, Any]]:
         """The stories of the window, most important first, each with its summary and citations."""
-        return [story_summary_json(s) for s in service.stories(since, limit)]
+        return [story_summary_json(s, service.app.summaries) for s in service.stories(since, limit)]
 
     @api.get("/brief")
     def brief(since: str | None = Query(None, description=SINCE + "; ignored with from/to"),

@@ -21,7 +21,7 @@ from rag.markers import split_closing
 from rag.records import Answer, AnswerSentence, Citation
 from rag.stories.brief import FindDocs, brief
 from rag.stories.intent import StoryQuestion
-from rag.stories.summary import first_sentence
+from rag.stories.summary import Summariser, first_sentence, summarise
 from rag.stories.timeline import timeline
 from rag.timeexpr import TimeWindow
 
@@ -29,7 +29,8 @@ BRIEF_WORDS = 250  # a chat brief: about ten headlines
 TIMELINE_STORIES = 5
 
 
-def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find: FindDocs | None) -> Answer | None:
+def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find: FindDocs | None,
+                 summarise: Summariser = summarise) -> Answer | None:
     """``question`` answered by the brief or timeline ``asked`` names, or None when it finds no story."""
     started = time.perf_counter()
     if asked.kind == "timeline":
@@ -42,7 +43,8 @@ def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find:
                      for e in found.entries]
         window = None
     else:
-        found = brief(stories, asked.window, asked.topic, BRIEF_WORDS, find=find if asked.topic else None)
+        found = brief(stories, asked.window, asked.topic, BRIEF_WORDS, find=find if asked.topic else None,
+                      summarise=summarise)
         if not found.items:
             return None
         cited = list(found.sources)
