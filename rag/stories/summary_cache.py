@@ -80,5 +80,11 @@ class SummaryCache:
             conn.execute("COMMIT")
 
     def count(self) -> int:
+        return sum(self.counts())
+
+    def counts(self) -> tuple[int, int]:
+        """(summaries stored with sentences, failed ones stored)."""
         with closing(self._connect()) as conn:
-            return conn.execute("SELECT count(*) FROM story_summaries").fetchone()[0]
+            total, failed = conn.execute("SELECT count(*), coalesce(sum(sentences = '[]'), 0) "
+                                         "FROM story_summaries").fetchone()
+        return total - failed, failed

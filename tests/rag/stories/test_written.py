@@ -14,7 +14,7 @@ from rag.errors import ConfigError, ModelError
 from rag.settings import load_settings
 from rag.stories.brief import brief
 from rag.stories.story import make_story, stories_in
-from rag.stories.summary import summarise
+from rag.stories.summary import Sentence, summarise
 from rag.stories.summary_cache import SummaryCache
 from rag.stories.written import ModelSummariser
 from story_samples import NOT_COVERED, news
@@ -101,7 +101,8 @@ def test_a_stories_old_versions_are_kept_to_a_few(tmp_path):
     for n in range(7):
         cache.put("s1", f"f{n}", ())
     cache.put("s2", "g", ())
-    assert cache.count() == 5
+    cache.put("s3", "h", (Sentence("A ferry ran aground.", ("a",)),))
+    assert cache.count() == 6 and cache.counts() == (1, 5)
     assert cache.get("s1", "f6") == () and cache.get("s1", "f0") is None
 
 
