@@ -18,6 +18,7 @@ from rag.stories.summary import Sentence, summarise
 from rag.stories.summary_cache import SummaryCache
 from rag.stories.written import ModelSummariser
 from story_samples import NOT_COVERED, news
+from ui.render_html import render_answer_html
 
 FERRY = "A cargo ferry ran aground at the entrance of Port Alder harbour on Tuesday, blocking the channel."
 CREW = "The coast guard said all 14 crew members were rescued and an oil boom was placed around it."
@@ -139,7 +140,8 @@ def test_with_the_model_setting_briefs_and_chat_briefs_show_the_written_summary(
     assert answer.form == "brief"
     assert answer.sentences[0].text == ("A cargo ferry ran aground at Port Alder harbour, blocking the shipping "
                                         "channel, reported by 3 outlets.")
-    assert len(answer.sentences[0].citations) == 3
+    assert len(answer.sentences[0].citations) == 3 and answer.model == "scripted"
+    assert "summaries by scripted" in render_answer_html(answer)
     window = (date.today().replace(day=1).isoformat(), "9999-12-31")
     shown = brief(app.stories, window, summarise=app.summaries)
     assert shown.items[0].sentences[0].text.startswith("A cargo ferry ran aground")
@@ -152,8 +154,9 @@ def test_with_the_model_setting_briefs_and_chat_briefs_show_the_written_summary(
 def test_the_default_setting_never_asks_the_model_for_a_summary(make_app):
     app = make_app(NOT_COVERED)
     app.ingestor.add_documents(news(date.today()))
-    app.pipeline.ask("What happened this week?")
+    answer = app.pipeline.ask("What happened this week?")
     assert app.pipeline.generator.seen == [] and app.summaries is summarise
+    assert answer.model == "" and "from the stories, no model" in render_answer_html(answer)
     assert not (app.settings.data_dir / "summaries.db").exists()
 
 
