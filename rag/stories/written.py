@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 from index.records import Passage
 from index.stories import Story, StoryArticle
-from rag.citations import check
+from rag.citations import SUPPORT, check, support
 from rag.errors import ModelError
 from rag.evidence import Evidence
 from rag.generation import Generator
@@ -37,7 +37,7 @@ from rag.text import sentence_spans
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "1"  # part of the fingerprint: a new prompt rewrites the cached summaries
+PROMPT_VERSION = "2"  # part of the fingerprint: a new prompt rewrites the cached summaries
 MAX_ARTICLES = 6  # a story's articles shown to the model: its prompt stays a few hundred tokens
 MAX_LEAD_CHARS = 400  # of each article's lead, whole sentences (at least the first)
 MAX_SENTENCES = 2
@@ -130,7 +130,9 @@ def build_messages(shown: Sequence[StoryArticle], special=()) -> list[dict[str, 
 
 def checked(reply: str, shown: Sequence[StoryArticle]) -> tuple[Sentence, ...]:
     """The reply's sentences that an article supports, each citing the articles the check keeps
-    (rag.citations.check, as answers get); at most MAX_SENTENCES."""
+    (rag.citations.check, as answers get) and then every other shown article that supports it as
+    well (several outlets' leads often say the same: the extractive line cites them all too); at
+    most MAX_SENTENCES."""
     evidence = []
     for n, a in enumerate(shown, 1):
         text = lead_of(a)
@@ -141,7 +143,8 @@ def checked(reply: str, shown: Sequence[StoryArticle]) -> tuple[Sentence, ...]:
     out = []
     for s in result.sentences:
         if s.supported and s.citations and len(s.text.split()) >= 3:
-            out.append(Sentence(_ended(s.text), tuple(dict.fromkeys(by_number[c] for c in s.citations))))
+            also = [ev.passage.doc_id for ev in evidence if support(s.text, ev) >= SUPPORT]
+            out.append(Sentence(_ended(s.text), tuple(dict.fromkeys([by_number[c] for c in s.citations] + also))))
     return tuple(out[:MAX_SENTENCES])
 
 

@@ -45,8 +45,14 @@ def test_the_models_summary_is_used_each_sentence_citing_the_articles_that_suppo
     first, second = summaries(ferry_story())
     assert first.text == "A cargo ferry ran aground at Port Alder harbour, blocking the channel."
     assert first.doc_ids == ("a", "b")
-    assert second.text == "All 14 crew were rescued." and second.doc_ids == ("b",)
+    assert second.text == "All 14 crew were rescued." and second.doc_ids == ("b",)  # a says nothing of the crew
     assert len(generator.seen) == 1
+
+
+def test_a_sentence_also_cites_every_other_article_that_says_it(tmp_path):
+    summaries, _ = summariser(tmp_path, "A cargo ferry ran aground at Port Alder harbour, blocking the channel [2].")
+    (line,) = summaries(ferry_story())
+    assert line.doc_ids == ("b", "a")
 
 
 def test_a_marker_on_an_article_that_does_not_say_it_moves_to_the_one_that_does(tmp_path):
