@@ -1,6 +1,6 @@
 """Stories and weekly briefs on a story set, scored beside the references, in one run.
 
-    .venv/bin/python bench/stories.py BENCH_DIR --out DIR [--speed N] [--with-model]
+    .venv/bin/python bench/stories.py BENCH_DIR --out DIR [--speed N] [--with-model [--model-weeks N]]
 
 Indexes BENCH_DIR/corpus.jsonl through the real ingestion path (`Ingestor.add`, the default
 models, the story hook) into DIR/data, a fresh data directory on the first run that later runs
@@ -13,7 +13,13 @@ Prints, for the whole set and each half (the weeks of each year), its own figure
 references computed in the same run: every article alone, one story per calendar week, the plain
 online clustering (the title+lead vectors' centroid within 7 days at cosine >= 0.55), and the title
 briefs. ``--speed N`` times `add` of the first N articles into two fresh directories, with and
-without stories. ``--with-model`` (language-model summaries) is not implemented yet.
+without stories. ``--with-model`` also makes the briefs of ``--model-weeks`` weeks (default 2,
+spread evenly over the set: the first and the last for 2) with the language model's summaries
+(rag.stories.written, the default model, ``model`` of the settings), beside the extractive briefs
+of the same weeks, scored on those weeks alone at 100 and 400 words, and times a week's brief
+without the model, with it writing every summary (a fresh cache, DIR/model-summaries.db) and with
+the summaries cached; it writes DIR/briefs-model.jsonl and DIR/briefs-extractive-subset.jsonl.
+A few weeks hold a few dozen questions: their figures move by 0.1 with one story.
 """
 from __future__ import annotations
 
@@ -35,8 +41,10 @@ from rag.settings import load_settings  # noqa: E402
 from rag.stories.assign import StoryAssigner, StoryParams, rebuild  # noqa: E402
 from rag.stories.brief import brief  # noqa: E402
 from rag.stories.story import stories_in, make_story, rank_key  # noqa: E402
-from rag.stories.summary import first_sentence  # noqa: E402
-from rag.wiring import build  # noqa: E402
+from rag.stories.summary import first_sentence, summarise  # noqa: E402
+from rag.stories.summary_cache import SummaryCache  # noqa: E402
+from rag.stories.written import ModelSummariser  # noqa: E402
+from rag.wiring import build, make_generator  # noqa: E402
 
 PARAMS_KEY = "bench_story_params"
 
@@ -76,9 +84,63 @@ def briefs_of(stories, weeks, make) -> list[dict]:
     return rows
 
 
-def ours(stories, window):
-    b = brief(stories, window, max_words=400)
+def ours(stories, window, summaries=summarise):
+    b = brief(stories, window, max_words=400, summarise=summaries)
     return b.text, b.cited
+
+
+def spread(weeks: list[dict], n: int) -> list[dict]:
+    """``n`` weeks spread evenly over ``weeks`` (the first and the last for 2): no week is picked
+    for what it holds."""
+    if n >= len(weeks):
+        return list(weeks)
+    if n == 1:
+        return [weeks[0]]
+    return [weeks[round(i * (len(weeks) - 1) / (n - 1))] for i in range(n)]
+
+
+def with_model(app, bench: Path, out: Path, weeks: list[dict], n: int) -> dict:
+    """Briefs of ``n`` weeks with the extractive and the model's summaries, scored side by side and timed."""
+    chosen = spread(weeks, n)
+    names = {w["week"] for w in chosen}
+    generator = make_generator(app.settings)
+    started = time.perf_counter()
+    generator.load()
+    print(f"\n--with-model: {generator.describe()} loaded in {time.perf_counter() - started:.1f}s; "
+          f"{len(chosen)} of {len(weeks)} weeks, spread evenly: {', '.join(sorted(names))}")
+    cache_path = out / "model-summaries.db"
+    cache_path.unlink(missing_ok=True)  # every summary written in this run: the cold timing is real
+    cache = SummaryCache(cache_path)
+    summaries = ModelSummariser(generator, cache, app.store.content_hash)
+    runs = {}
+    for label, make in (("extractive", ours), ("model, writing", lambda s, w: ours(s, w, summaries)),
+                        ("model, cached", lambda s, w: ours(s, w, summaries))):
+        started = time.perf_counter()
+        runs[label] = briefs_of(app.stories, chosen, make)
+        runs[label + " seconds"] = (time.perf_counter() - started) / len(chosen)
+    assert runs["model, cached"] == runs["model, writing"], "a cached summary differs from the one written"
+    jsonl(out / "briefs-extractive-subset.jsonl", runs["extractive"])
+    jsonl(out / "briefs-model.jsonl", runs["model, writing"])
+    rows = {}
+    for label, name in (("extractive", "briefs-extractive-subset.jsonl"), ("model", "briefs-model.jsonl")):
+        rows[label] = {n_: story_scoring.of_weeks(bench, out / name, names, n_) for n_ in (100, 400)}
+    written, failed = cache.counts()
+    questions = rows["model"][400]["questions"]
+    print(f"{'briefs of ' + str(len(chosen)) + ' weeks, recall (cited)':<40}{'@100':>16}{'@400':>16}"
+          f"{'words @400':>12}   ({questions} questions)")
+    for label, r in rows.items():
+        print(f"{label:<40}" + "".join(f"{r[k]['recall']:>8.3f}({r[k]['cited_recall']:.3f})" for k in (100, 400))
+              + f"{r[400]['mean_words']:>12.1f}")
+    print(f"a week's brief: extractive {runs['extractive seconds']:.2f}s, with the model writing its summaries "
+          f"{runs['model, writing seconds']:.1f}s, with them cached {runs['model, cached seconds']:.2f}s")
+    print(f"the model wrote {written + failed} summaries; {failed} failed the citation checks "
+          f"(the extractive summary shown instead)")
+    first = chosen[0]["week"]
+    for label in ("extractive", "model, writing"):
+        text = next(r["text"] for r in runs[label] if r["week"] == first)
+        print(f"\n{label}, week {first}, first lines:\n" + "\n".join(text.splitlines()[:3]))
+    return {"weeks": sorted(names), "scores": rows, "written": written, "failed": failed,
+            "seconds": {k: v for k, v in runs.items() if k.endswith("seconds")}}
 
 
 def titles_newest(articles):
@@ -166,10 +228,12 @@ def main() -> None:
     ap.add_argument("bench", type=Path)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--speed", type=int, default=0, help="time add of the first N articles with and without stories")
-    ap.add_argument("--with-model", action="store_true")
+    ap.add_argument("--with-model", action="store_true",
+                    help="also briefs with the language model's summaries, on --model-weeks weeks")
+    ap.add_argument("--model-weeks", type=int, default=2, help="weeks briefed with the model (default 2)")
     args = ap.parse_args()
-    if args.with_model:
-        sys.exit("bench/stories.py: --with-model (language-model summaries) is not implemented yet")
+    if args.model_weeks < 1:
+        ap.error(f"--model-weeks must be at least 1, not {args.model_weeks}")
     args.out.mkdir(parents=True, exist_ok=True)
     app = index(args.bench, args.out)
     weeks = read_jsonl(args.bench / "weeks.jsonl")
@@ -211,6 +275,9 @@ def main() -> None:
     sizes = Counter(story_of.values())
     print(f"\nstories: {len(sizes)}, with 2+ articles {sum(1 for v in sizes.values() if v >= 2)}; "
           f"params {app.ingestor.after_write.params}")
+    if args.with_model:
+        model = with_model(app, args.bench, args.out, weeks, args.model_weeks)
+        (args.out / "figures-model.json").write_text(json.dumps(model, indent=2))
     if args.speed:
         speed(args.bench, args.speed)
 

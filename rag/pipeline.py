@@ -30,6 +30,7 @@ from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
 from rag.stories.answer import story_answer
 from rag.stories.intent import story_question
+from rag.stories.summary import Summariser, summarise
 from rag.timeexpr import TimeWindow
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def checked_question(question: str, max_chars: int) -> str:
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
                  min_evidence: float, context_chars: int, max_question_chars: int,
-                 stories: StoryStore | None = None) -> None:
+                 stories: StoryStore | None = None, summarise: Summariser = summarise) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.generator = generator
@@ -61,6 +62,7 @@ class Pipeline:
         self.context_chars = context_chars
         self.max_question_chars = max_question_chars
         self.stories = stories
+        self.summarise = summarise  # a brief's story summaries (rag.stories.summary or .written)
 
     def ask(self, question: str, history: History = (), **options) -> Answer:
         answer = None
@@ -140,7 +142,7 @@ class Pipeline:
         # The topic's stories are those of the articles retrieval ranks first for it.
         find = lambda topic: [p.doc_id for p in self.retriever.retrieve(topic, top_k=TOPIC_PASSAGES, prefer=None,
                                                                          as_of=as_of)]
-        return story_answer(question, asked, self.stories, find)
+        return story_answer(question, asked, self.stories, find, self.summarise)
 
     def _abstention(self, question: str, text: str, passages: Sequence[Passage], timings: dict[str, float],
                     tokens: int, window: TimeWindow | None) -> Answer:

@@ -18,6 +18,7 @@ from rag.remote.http import PREFIX as SERVER_PREFIX, checked_url, server_url
 
 PREFIX = "NEWSRAG_"
 RETRIEVERS = ("hybrid", "dense", "keyword")
+STORY_SUMMARIES = ("extractive", "model")
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -94,6 +95,10 @@ class Settings:
     flash_attn: bool = setting(True, "llama.cpp's flash attention: answers about 6% sooner on 2 cores; `false` "
                                "for a model or build that rejects it")
     context_chars: int = setting(1300, "characters of evidence sentences in the prompt")
+    story_summaries: str = setting("extractive", "how a story's summary is made: `extractive` (its articles' "
+                                   "titles and agreed facts, instant) or `model` (written by the language model "
+                                   "from its articles' titles and leads, citation-checked, cached in "
+                                   "`data_dir`/summaries.db); see [usage.md](usage.md#summaries-written-by-the-model)")
     # model servers (model = "openai:http://host:8080/v1", embed_url = "http://host:8081/v1")
     model_name: str = setting("", "the model asked for from a model server ([servers.md](servers.md)); empty: "
                               "the first one it lists")
@@ -247,6 +252,8 @@ def _validated(s: Settings) -> Settings:
         raise bad("chunk_overlap", "must be >= 0 and smaller than chunk_size")
     if s.retriever not in RETRIEVERS:
         raise bad("retriever", f"must be one of {', '.join(RETRIEVERS)}")
+    if s.story_summaries not in STORY_SUMMARIES:
+        raise bad("story_summaries", f"must be one of {', '.join(STORY_SUMMARIES)}")
     for name in ("top_k", "candidates", "embed_batch_size", "rrf_k", "n_ctx", "max_tokens", "context_chars",
                  "max_text_chars", "max_question_chars", "max_id_chars", "max_title_chars", "max_url_chars",
                  "feed_max_entries", "feed_max_fetches", "api_workers", "api_max_body_kb"):

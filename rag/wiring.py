@@ -24,6 +24,7 @@ from rag.remote.embedder import OpenAIEmbedder
 from rag.remote.http import checked_url, server_url
 from rag.retrieval import Retriever
 from rag.stories.assign import StoryAssigner
+from rag.stories.summary import Summariser, summarise
 from rag.settings import Settings
 from rag.web.fetch import FetchPolicy, Fetcher
 
@@ -42,6 +43,7 @@ class Newsrag:
     feeds: FeedStore
     syncer: Syncer
     stories: StoryStore
+    summaries: Summariser = summarise  # a story's summary: extractive, or the model's (story_summaries)
 
     def index_shipped_corpus(self, progress=None) -> IngestReport | None:
         """On the first run of a data directory, index the shipped ``corpus/`` folder once."""
@@ -74,13 +76,15 @@ def build(settings: Settings, *, embedder: Embedder | None = None,
     ingestor = Ingestor(store, embedder, chunker, limits=limits(settings),
                         after_write=StoryAssigner(stories, embedder))
     retriever = make_retriever(store, embedder, settings)
-    pipeline = Pipeline(retriever, embedder, generator or make_generator(settings),
+    generator = generator or make_generator(settings)
+    summaries = make_summariser(settings, store, generator)
+    pipeline = Pipeline(retriever, embedder, generator,
                         min_evidence=settings.min_evidence, context_chars=settings.context_chars,
-                        max_question_chars=settings.max_question_chars, stories=stories)
+                        max_question_chars=settings.max_question_chars, stories=stories, summarise=summaries)
     fetcher = Fetcher(fetch_policy(settings))
     feeds = open_feeds(settings, store)
     return Newsrag(settings, store, embedder, ingestor, retriever, pipeline, fetcher, feeds,
-                   Syncer(feeds, ingestor, fetcher, sync_limits(settings)), stories)
+                   Syncer(feeds, ingestor, fetcher, sync_limits(settings)), stories, summaries)
 
 
 def sync_limits(settings: Settings) -> SyncLimits:
@@ -151,6 +155,17 @@ def open_stories(settings: Settings, store: DocumentStore) -> StoryStore:
     from index.sqlite.stories import SqliteStoryStore
 
     return SqliteStoryStore(store)
+
+
+def make_summariser(settings: Settings, store: DocumentStore, generator: Generator) -> Summariser:
+    """Story summaries as ``story_summaries`` says: extractive, or written by ``generator`` (on first
+    need) and cached in the data directory (rag.stories.written, rag.stories.summary_cache)."""
+    if settings.story_summaries != "model":
+        return summarise
+    from rag.stories.summary_cache import FILE_NAME, SummaryCache
+    from rag.stories.written import ModelSummariser
+
+    return ModelSummariser(generator, SummaryCache(settings.data_dir / FILE_NAME), store.content_hash)
 
 
 def make_generator(settings: Settings) -> Generator:

@@ -263,4 +263,5 @@ def stories_html(app: Newsrag, today: date | None = None) -> str:
         today = date.fromisoformat(latest.last_day)
         found = current_stories(app.stories, STORIES_SHOWN, STORY_DAYS, today)
     urls = app.stories.urls_of([a.doc_id for s in found for a in s.articles])
-    return render_stories_html(found, urls, ((today - timedelta(days=STORY_DAYS - 1)).isoformat(), today.isoformat()))
+    return render_stories_html(found, urls, ((today - timedelta(days=STORY_DAYS - 1)).isoformat(), today.isoformat()),
+                               app.summaries)

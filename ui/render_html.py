@@ -133,10 +133,12 @@ def render_answer_html(answer: Answer, turn: int = 1) -> str:
     sentences = [_sentence_html(s, turn, titles) for s in answer.sentences] or [text(answer.text)]
     meta = [f"{len(answer.citations)} source{'s' if len(answer.citations) != 1 else ''}"]
     if answer.form in ("brief", "timeline"):
-        # One line per story (brief) or article (timeline), extractive: no model wrote it.
+        # One line per story (brief) or article (timeline), extractive unless the model wrote the
+        # brief's summaries (story_summaries = "model": the answer names the model then).
         head = _story_heading(answer)
         items = "".join(f"<li>{s}</li>" for s in sentences)
-        meta.append("from the stories, no model")
+        meta.append(f"from the stories, summaries by {text(answer.model)}" if answer.model
+                    else "from the stories, no model")
         return (f'<div class="nr-answer nr-{answer.form}"><div class="nr-form">{head}</div>'
                 f'<ol class="nr-items">{items}</ol><div class="nr-meta">{" · ".join(meta)}</div></div>')
     if answer.model:

@@ -2,7 +2,8 @@
 
 ``POST /api/ask`` answers with the JSON of ``newsrag ask --json``; ``GET /api/search`` returns
 passages only (no model); ``GET /api/stories``, ``/api/brief`` and ``/api/timeline`` the JSON of
-``newsrag stories list``, ``brief`` and ``timeline --json`` (no model either); documents are listed, added by upload (multipart, the chat's upload
+``newsrag stories list``, ``brief`` and ``timeline --json`` (no model either, unless
+``story_summaries = "model"``: then the model writes the summaries it has not cached); documents are listed, added by upload (multipart, the chat's upload
 rules and size limit) or by URL (the SSRF-safe fetcher), and removed by id; feeds are listed,
 added (and synced once), removed and synced. Request and response bodies are Pydantic models, so
 a wrong type is a 422 naming the field. Not here: what each call does (rag.api.service), auth
@@ -139,7 +140,7 @@ def router(service: Service) -> APIRouter:
                 limit: int = Query(20, ge=1, le=MAX_STORIES, description="stories to return"),
                 ) -> list[dict[str, Any]]:
         """The stories of the window, most important first, each with its summary and citations."""
-        return [story_summary_json(s) for s in service.stories(since, limit)]
+        return [story_summary_json(s, service.app.summaries) for s in service.stories(since, limit)]
 
     @api.get("/brief")
     def brief(since: str | None = Query(None, description=SINCE + "; ignored with from/to"),

@@ -157,7 +157,7 @@ class Service:
                            param="max_words")
         with self._slot():
             return brief(self.app.stories, window, topic, max_words,
-                         find=retrieval_finder(self.app.retriever) if topic else None)
+                         find=retrieval_finder(self.app.retriever) if topic else None, summarise=self.app.summaries)
 
     def timeline(self, *, topic: str | None = None, story_id: str | None = None) -> Timeline:
         """How one story (its id) or the stories of a topic developed, as ``newsrag timeline``."""

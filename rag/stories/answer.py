@@ -5,8 +5,9 @@ A brief's sentences are its stories' summaries, the first saying how many outlet
 ("..., reported by 3 outlets [1][2][3].") and each citing its articles; a timeline's, one per article in date order ("2024-03-01, a.example:
 title. lead sentence."). Each cited article is a source whose passage is its lead, with the
 sentence the answer took from it highlighted (the headline's citations highlight the lead's first
-sentence, which says the same in more words). No language model: the answer is extractive and
-its citations hold by construction. None when no story matches, so the question is answered the
+sentence, which says the same in more words). No language model by default: the answer is
+extractive and its citations hold by construction; with ``story_summaries = "model"`` a brief's
+lines are the model's checked summaries (rag.stories.written) and the answer names the model. None when no story matches, so the question is answered the
 ordinary way. Not here: deciding that a question asks for a brief (rag.stories.intent).
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rag.markers import split_closing
 from rag.records import Answer, AnswerSentence, Citation
 from rag.stories.brief import FindDocs, brief
 from rag.stories.intent import StoryQuestion
-from rag.stories.summary import first_sentence
+from rag.stories.summary import Summariser, first_sentence, summarise
 from rag.stories.timeline import timeline
 from rag.timeexpr import TimeWindow
 
@@ -29,7 +30,8 @@ BRIEF_WORDS = 250  # a chat brief: about ten headlines
 TIMELINE_STORIES = 5
 
 
-def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find: FindDocs | None) -> Answer | None:
+def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find: FindDocs | None,
+                 summarise: Summariser = summarise) -> Answer | None:
     """``question`` answered by the brief or timeline ``asked`` names, or None when it finds no story."""
     started = time.perf_counter()
     if asked.kind == "timeline":
@@ -42,7 +44,8 @@ def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find:
                      for e in found.entries]
         window = None
     else:
-        found = brief(stories, asked.window, asked.topic, BRIEF_WORDS, find=find if asked.topic else None)
+        found = brief(stories, asked.window, asked.topic, BRIEF_WORDS, find=find if asked.topic else None,
+                      summarise=summarise)
         if not found.items:
             return None
         cited = list(found.sources)
@@ -53,12 +56,15 @@ def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find:
                 sentences.append((s.text.rstrip(".") + note + ".", s.doc_ids, s.text if i else ""))
         start, end = asked.window
         window = TimeWindow(date.fromisoformat(start), date.fromisoformat(end), "brief")
-    return _answer(question, asked.kind, sentences, cited, stories, window, time.perf_counter() - started)
+        writer = getattr(summarise, "generator", None)  # rag.stories.written.ModelSummariser's model
+        model = writer.name if writer is not None else ""
+    return _answer(question, asked.kind, sentences, cited, stories, window, time.perf_counter() - started,
+                   model if asked.kind == "brief" else "")
 
 
 def _answer(question: str, kind: str, sentences: Sequence[tuple[str, tuple[str, ...], str]],
             cited: Sequence[StoryArticle], stories: StoryStore, window: TimeWindow | None,
-            seconds: float) -> Answer:
+            seconds: float, model: str = "") -> Answer:
     numbers = {a.doc_id: n for n, a in enumerate(cited, 1)}
     urls = stories.urls_of(list(numbers))
     passages = {a.doc_id: Passage(-n, a.doc_id, a.title, a.lead, 0, len(a.lead), url=urls.get(a.doc_id),
@@ -75,7 +81,7 @@ def _answer(question: str, kind: str, sentences: Sequence[tuple[str, tuple[str, 
     text = "\n".join(_marked(s) for s in out)
     timings = {"retrieval": seconds, "first_token": seconds, "total": seconds}
     return Answer(question, text, tuple(out), citations, tuple(passages.values()), False, timings,
-                  0, "", window, form=kind)
+                  0, model, window, form=kind)
 
 
 def _marked(sentence: AnswerSentence) -> str:

@@ -41,7 +41,8 @@ def brief_command(run: Invocation, since, first, last, topic, max_words, as_json
     from rag.stories.render import brief_json, brief_text
 
     app = open_app(run.settings(), seed=False)
-    b = brief(app.stories, window_of(since, first, last), topic, max_words, find=_finder(app) if topic else None)
+    b = brief(app.stories, window_of(since, first, last), topic, max_words, find=_finder(app) if topic else None,
+              summarise=app.summaries)
     print(json.dumps(brief_json(b), indent=2) if as_json else brief_text(b))
     return 0
 
@@ -76,7 +77,7 @@ def list_command(run: Invocation, since, limit, as_json) -> int:
 
     app = open_app(run.settings(), seed=False)
     found = stories_in(app.stories, window_of(since, None, None), limit)
-    print(json.dumps([story_summary_json(s) for s in found], indent=2) if as_json else stories_text(found))
+    print(json.dumps([story_summary_json(s, app.summaries) for s in found], indent=2) if as_json else stories_text(found))
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from index.stories import Story, StoryArticle
 from rag.stories.brief import Brief
-from rag.stories.summary import summarise
+from rag.stories.summary import Summariser, summarise
 from rag.stories.timeline import Timeline
 
 
@@ -20,9 +20,10 @@ def story_json(s: Story) -> dict:
             "last_day": s.last_day, "outlets": list(s.outlets), "articles": [a.doc_id for a in s.articles]}
 
 
-def story_summary_json(s: Story) -> dict:
-    """`story_json` with its counts and its summary (rag.stories.summary), whose sentences cite its
-    articles by number: ``citations`` lists every article of the story, numbered in date order."""
+def story_summary_json(s: Story, summarise: Summariser = summarise) -> dict:
+    """`story_json` with its counts and its summary (rag.stories.summary, or the model's:
+    rag.stories.written), whose sentences cite its articles by number: ``citations`` lists every
+    article of the story, numbered in date order."""
     numbers = {a.doc_id: n for n, a in enumerate(s.articles, 1)}
     sentences = [{"text": x.text, "citations": [numbers[d] for d in x.doc_ids if d in numbers]} for x in summarise(s)]
     return {**story_json(s), "outlet_count": len(s.outlets), "article_count": len(s.articles),

@@ -11,13 +11,15 @@ where and how many in the fewest words. A brief passes what it has said so far, 
 once across its stories. The lead sentence, when asked for, is the first sentence of one of the
 story's leads that names the most agreed facts the title does not, per word; the same sentence
 carried by several outlets counts once and cites them all. Not here: ranking stories and cutting a
-brief to its words (rag.stories.brief); a language model's summary (not done).
+brief to its words (rag.stories.brief); the language model's summary (rag.stories.written), which
+plugs in where this one does (`Summariser`).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
 from index.stories import Story, StoryArticle
 from rag.names import CALENDAR, names
@@ -42,6 +44,16 @@ class Sentence:
 
     text: str
     doc_ids: tuple[str, ...]
+
+
+class Summariser(Protocol):
+    """What makes a story's summary: `summarise` below (extractive, the default) or
+    rag.stories.written.ModelSummariser (``story_summaries = "model"``)."""
+
+    def __call__(self, story: Story, sentences: int = 2, facts: int = FACTS, said: str = "") -> tuple[Sentence, ...]:
+        """One or two sentences, each citing the story's articles that say it; ``sentences``,
+        ``facts`` and ``said`` (what a brief has stated so far) as `summarise` reads them."""
+        ...
 
 
 def _norm(text: str) -> str:
