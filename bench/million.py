@@ -23,7 +23,6 @@ copies); the latencies and memory are what the size costs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -35,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.stores import hnsw_recall, load, memory, pct, server_url, side_by_side  # noqa: E402
-from index.postgres.store import _day  # noqa: E402  (the store's own publication-day rule)
+from bench.stores import eval_app, hnsw_recall, load, memory, pct, server_url, side_by_side  # noqa: E402
+from index.records import day_of  # noqa: E402  (the stores' one publication-day rule)
 
 NOISE = 0.02  # per dimension: a unit vector plus N(0, 0.02^2) in 384 dimensions is ~0.9 cosine to it
 BATCH_DOCS = 64
@@ -112,7 +111,7 @@ def build_postgres(lite, url: str):
                             'SELECT c.doc_id, c.seq, c.start, c."end", c.text, c.text_hash, c.embedding, d.published '
                             "FROM chunks c JOIN documents d ON d.id = c.doc_id ORDER BY c.id"):
                         copy.write_row((doc_id, seq, start, end, text, text_hash,
-                                        np.frombuffer(blob, dtype=np.float32), _day(published)))
+                                        np.frombuffer(blob, dtype=np.float32), day_of(published)))
             print(f"  PostgreSQL: COPY of {want[0]} documents, {want[1]} chunks (tsvector computed) in "
                   f"{time.perf_counter() - t:.0f} s; load {load()}")
         conn.execute("SET maintenance_work_mem = '6GB'")
@@ -166,15 +165,9 @@ def main() -> None:
     ap.add_argument("--pg-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsrag-bench-pg")
     args = ap.parse_args()
 
-    from rag.eval.benchmark import eval_index_dir
     from rag.eval.questions import load_questions
-    from rag.settings import load_settings
-    from rag.wiring import build
 
-    base = load_settings(os.environ)
-    app = build(base.replace(data_dir=eval_index_dir(base, args.corpus), index_corpus_on_first_run=False))
-    if app.store.counts()[1] == 0:
-        raise SystemExit(f"no eval index for {args.corpus}: run `newsrag eval --corpus` or bench/stores.py first")
+    app = eval_app(args.corpus)
     print(f"load {load()}: {args.copies} copies of {app.store.counts()[1]} chunks")
     args.work.mkdir(parents=True, exist_ok=True)
     lite = build_sqlite(app.store, args.work, args.copies)
@@ -185,7 +178,7 @@ def main() -> None:
     vectors = app.embedder.embed([q.question for q in questions])
     print(f"{len(questions)} questions, {docs} documents, {chunks} chunks on both stores")
 
-    side_by_side({"sqlite+faiss": lite, "postgres": pg}, questions, vectors, app.embedder, base.candidates)
+    side_by_side({"sqlite+faiss": lite, "postgres": pg}, questions, vectors, app.embedder, app.settings.candidates)
     by_dates({"sqlite+faiss": lite, "postgres": pg}, questions, vectors, app.embedder)
     print(f"\nHNSW recall@10 against exact search (PostgreSQL, {args.exact} queries), load {load()}")
     hnsw_recall(pg, vectors[: args.exact])

@@ -49,6 +49,20 @@ def rss_mb() -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def eval_app(corpus: Path):
+    """The app over `newsrag eval --corpus CORPUS`'s built index (settings from NEWSRAG_*), or exit
+    saying how to build it."""
+    from rag.eval.benchmark import eval_index_dir
+    from rag.settings import load_settings
+    from rag.wiring import build
+
+    base = load_settings(os.environ)
+    app = build(base.replace(data_dir=eval_index_dir(base, corpus), index_corpus_on_first_run=False))
+    if app.store.counts()[1] == 0:
+        raise SystemExit(f"no eval index for {corpus}: run `newsrag eval --corpus` or bench/stores.py first")
+    return app
+
+
 def server_url(pg_dir: Path, database: str) -> tuple[object, str]:
     import pgserver
     import psycopg

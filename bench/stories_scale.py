@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import pickle
 import sys
 import tempfile
@@ -48,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.stores import load, pct, server_url  # noqa: E402
+from bench.stores import eval_app, load, pct, server_url  # noqa: E402
 from index.stories import StoryArticle, article_row  # noqa: E402
 
 NOISE = 0.02  # bench/million.py's: about 0.9 cosine to the original in 384 dimensions
@@ -242,14 +241,7 @@ def main() -> None:
     ap.add_argument("--pg-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsrag-bench-pg")
     args = ap.parse_args()
 
-    from rag.eval.benchmark import eval_index_dir
-    from rag.settings import load_settings
-    from rag.wiring import build
-
-    base_settings = load_settings(os.environ)
-    app = build(base_settings.replace(data_dir=eval_index_dir(base_settings, args.corpus), index_corpus_on_first_run=False))
-    if app.store.counts()[1] == 0:
-        raise SystemExit(f"no eval index for {args.corpus}: run `newsrag eval --corpus` or bench/stores.py first")
+    app = eval_app(args.corpus)
     args.work.mkdir(parents=True, exist_ok=True)
     base = base_articles(app, args.work)
     chunks_per_copy = app.store.counts()[1]
