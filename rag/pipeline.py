@@ -30,7 +30,7 @@ from rag.records import Answer, AnswerSentence
 from rag.retrieval import Retriever
 from rag.stories.answer import story_answer
 from rag.stories.intent import story_question
-from rag.stories.summary import Summariser, summarise
+from rag.stories.summary import EXTRACTIVE, Summariser
 from rag.timeexpr import TimeWindow
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def checked_question(question: str, max_chars: int) -> str:
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
                  min_evidence: float, context_chars: int, max_question_chars: int,
-                 stories: StoryStore | None = None, summarise: Summariser = summarise) -> None:
+                 stories: StoryStore | None = None, summarise: Summariser = EXTRACTIVE) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.generator = generator

@@ -24,7 +24,7 @@ from rag.remote.embedder import OpenAIEmbedder
 from rag.remote.http import checked_url, server_url
 from rag.retrieval import Retriever
 from rag.stories.assign import StoryAssigner
-from rag.stories.summary import Summariser, summarise
+from rag.stories.summary import EXTRACTIVE, Summariser
 from rag.settings import Settings
 from rag.web.fetch import FetchPolicy, Fetcher
 
@@ -43,7 +43,7 @@ class Newsrag:
     feeds: FeedStore
     syncer: Syncer
     stories: StoryStore
-    summaries: Summariser = summarise  # a story's summary: extractive, or the model's (story_summaries)
+    summaries: Summariser = EXTRACTIVE  # a story's summary: extractive, or the model's (story_summaries)
 
     def index_shipped_corpus(self, progress=None) -> IngestReport | None:
         """On the first run of a data directory, index the shipped ``corpus/`` folder once."""
@@ -161,7 +161,7 @@ def make_summariser(settings: Settings, store: DocumentStore, generator: Generat
     """Story summaries as ``story_summaries`` says: extractive, or written by ``generator`` (on first
     need) and cached in the data directory (rag.stories.written, rag.stories.summary_cache)."""
     if settings.story_summaries != "model":
-        return summarise
+        return EXTRACTIVE
     from rag.stories.summary_cache import FILE_NAME, SummaryCache
     from rag.stories.written import ModelSummariser
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from index.stories import Story
-from rag.stories.summary import Summariser, first_sentence, summarise
+from rag.stories.summary import EXTRACTIVE, Summariser, first_sentence
 from ui.render_html import link, safe_url, text
 
 
@@ -20,7 +20,7 @@ def story_anchor(index: int, number: int) -> str:
     return f"nr-story-{int(index)}-{int(number)}"
 
 
-def render_story(story: Story, index: int, urls: Mapping[str, str], summarise: Summariser = summarise) -> str:
+def render_story(story: Story, index: int, urls: Mapping[str, str], summarise: Summariser = EXTRACTIVE) -> str:
     numbers = {a.doc_id: n for n, a in enumerate(story.articles, 1)}
     summary = " ".join(
         text(s.text) + " " + "".join(f'<a class="nr-cite" href="#{story_anchor(index, numbers[d])}">[{numbers[d]}]</a>'
@@ -46,7 +46,7 @@ def render_story(story: Story, index: int, urls: Mapping[str, str], summarise: S
 
 
 def render_stories_html(stories: Sequence[Story], urls: Mapping[str, str], window: tuple[str, str] | None,
-                        summarise: Summariser = summarise) -> str:
+                        summarise: Summariser = EXTRACTIVE) -> str:
     """The stories, most important first; ``window`` (first day, last day) says which days they are of."""
     if not stories:
         return ('<p class="nr-empty">No stories yet: add articles or feeds, and each article joins a story '

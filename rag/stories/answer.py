@@ -22,7 +22,7 @@ from rag.markers import split_closing
 from rag.records import Answer, AnswerSentence, Citation
 from rag.stories.brief import FindDocs, brief
 from rag.stories.intent import StoryQuestion
-from rag.stories.summary import Summariser, first_sentence, summarise
+from rag.stories.summary import EXTRACTIVE, Summariser, first_sentence
 from rag.stories.timeline import timeline
 from rag.timeexpr import TimeWindow
 
@@ -31,7 +31,7 @@ TIMELINE_STORIES = 5
 
 
 def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find: FindDocs | None,
-                 summarise: Summariser = summarise) -> Answer | None:
+                 summarise: Summariser = EXTRACTIVE) -> Answer | None:
     """``question`` answered by the brief or timeline ``asked`` names, or None when it finds no story."""
     started = time.perf_counter()
     if asked.kind == "timeline":
@@ -56,8 +56,7 @@ def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find:
                 sentences.append((s.text.rstrip(".") + note + ".", s.doc_ids, s.text if i else ""))
         start, end = asked.window
         window = TimeWindow(date.fromisoformat(start), date.fromisoformat(end), "brief")
-        writer = getattr(summarise, "generator", None)  # rag.stories.written.ModelSummariser's model
-        model = writer.name if writer is not None else ""
+        model = summarise.writer
     return _answer(question, asked.kind, sentences, cited, stories, window, time.perf_counter() - started,
                    model if asked.kind == "brief" else "")
 

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from index.base import DateWindow
 from index.stories import Story, StoryArticle, StoryStore
 from rag.stories.story import stories_in
-from rag.stories.summary import FACTS, Sentence, Summariser, summarise
+from rag.stories.summary import EXTRACTIVE, FACTS, Sentence, Summariser
 from rag.text import content_words
 
 # How many of the most important stories also get a lead sentence; the others, their headline
@@ -73,7 +73,7 @@ def words(text: str) -> int:
 
 def brief(stories: StoryStore, window: DateWindow | None, topic: str | None = None, max_words: int = 400,
           *, find: FindDocs | None = None, leads: int | None = LEADS, facts: int = FACTS,
-          summarise: Summariser = summarise) -> Brief:
+          summarise: Summariser = EXTRACTIVE) -> Brief:
     """The brief of ``window``: stories most important first, until ``max_words`` (the story that
     crosses it is the last); the first ``leads`` stories (all when None) get their lead sentence too,
     each its title and up to ``facts`` agreed facts not yet stated (rag.stories.summary), or, with

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from index.stories import Story, StoryArticle
 from rag.stories.brief import Brief
-from rag.stories.summary import Summariser, summarise
+from rag.stories.summary import EXTRACTIVE, Summariser
 from rag.stories.timeline import Timeline
 
 
@@ -20,7 +20,7 @@ def story_json(s: Story) -> dict:
             "last_day": s.last_day, "outlets": list(s.outlets), "articles": [a.doc_id for a in s.articles]}
 
 
-def story_summary_json(s: Story, summarise: Summariser = summarise) -> dict:
+def story_summary_json(s: Story, summarise: Summariser = EXTRACTIVE) -> dict:
     """`story_json` with its counts and its summary (rag.stories.summary, or the model's:
     rag.stories.written), whose sentences cite its articles by number: ``citations`` lists every
     article of the story, numbered in date order."""

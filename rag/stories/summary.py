@@ -50,6 +50,11 @@ class Summariser(Protocol):
     """What makes a story's summary: `summarise` below (extractive, the default) or
     rag.stories.written.ModelSummariser (``story_summaries = "model"``)."""
 
+    @property
+    def writer(self) -> str:
+        """The model that writes the summaries, as answers name theirs; "" for extractive ones."""
+        ...
+
     def __call__(self, story: Story, sentences: int = 2, facts: int = FACTS, said: str = "") -> tuple[Sentence, ...]:
         """One or two sentences, each citing the story's articles that say it; ``sentences``,
         ``facts`` and ``said`` (what a brief has stated so far) as `summarise` reads them."""
@@ -161,3 +166,15 @@ def summarise(story: Story, sentences: int = 2, facts: int = FACTS, said: str = 
 def _ended(text: str) -> str:
     text = " ".join(text.split())
     return text if text[-1:] in ".!?\"'\u201d" else text + "."
+
+
+class Extractive:
+    """`summarise` as a `Summariser`: the default, written by no model."""
+
+    writer = ""
+
+    def __call__(self, story: Story, sentences: int = 2, facts: int = FACTS, said: str = "") -> tuple[Sentence, ...]:
+        return summarise(story, sentences, facts, said)
+
+
+EXTRACTIVE = Extractive()

@@ -63,6 +63,10 @@ class ModelSummariser:
         self.content_hash = content_hash
         self._writing = threading.Lock()
 
+    @property
+    def writer(self) -> str:
+        return self.generator.name
+
     def __call__(self, story: Story, sentences: int = 2, facts: int = FACTS, said: str = "") -> tuple[Sentence, ...]:
         shown = shown_articles(story)
         key = self.fingerprint(shown)

@@ -14,7 +14,7 @@ from rag.errors import ConfigError, ModelError
 from rag.settings import load_settings
 from rag.stories.brief import brief
 from rag.stories.story import make_story, stories_in
-from rag.stories.summary import Sentence, summarise
+from rag.stories.summary import EXTRACTIVE, Sentence, summarise
 from rag.stories.summary_cache import SummaryCache
 from rag.stories.written import ModelSummariser
 from story_samples import NOT_COVERED, news
@@ -161,7 +161,7 @@ def test_the_default_setting_never_asks_the_model_for_a_summary(make_app):
     app = make_app(NOT_COVERED)
     app.ingestor.add_documents(news(date.today()))
     answer = app.pipeline.ask("What happened this week?")
-    assert app.pipeline.generator.seen == [] and app.summaries is summarise
+    assert app.pipeline.generator.seen == [] and app.summaries is EXTRACTIVE
     assert answer.model == "" and "from the stories, no model" in render_answer_html(answer)
     assert not (app.settings.data_dir / "summaries.db").exists()
 
