@@ -42,7 +42,7 @@ def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find:
         cited = [articles[e.doc_id] for e in found.entries]
         sentences = [(f"{e.day}, {e.outlet}: {_ended(e.title)} {e.sentence}".strip(), (e.doc_id,), e.sentence)
                      for e in found.entries]
-        window = None
+        window, model = None, ""
     else:
         found = brief(stories, asked.window, asked.topic, BRIEF_WORDS, find=find if asked.topic else None,
                       summarise=summarise)
@@ -57,8 +57,7 @@ def story_answer(question: str, asked: StoryQuestion, stories: StoryStore, find:
         start, end = asked.window
         window = TimeWindow(date.fromisoformat(start), date.fromisoformat(end), "brief")
         model = summarise.writer
-    return _answer(question, asked.kind, sentences, cited, stories, window, time.perf_counter() - started,
-                   model if asked.kind == "brief" else "")
+    return _answer(question, asked.kind, sentences, cited, stories, window, time.perf_counter() - started, model)
 
 
 def _answer(question: str, kind: str, sentences: Sequence[tuple[str, tuple[str, ...], str]],

@@ -47,7 +47,7 @@ class Sentence:
 
 
 class Summariser(Protocol):
-    """What makes a story's summary: `summarise` below (extractive, the default) or
+    """What makes a story's summary: `EXTRACTIVE` below (`summarise`, the default) or
     rag.stories.written.ModelSummariser (``story_summaries = "model"``)."""
 
     @property

@@ -93,14 +93,8 @@ class ModelSummariser:
 
     def write(self, shown: Sequence[StoryArticle]) -> tuple[Sentence, ...]:
         """The model's summary of these articles, its sentences checked; empty when none holds."""
-        special = self.generator.special_tokens()
-        stream = iter(self.generator.stream(build_messages(shown, special)))
-        try:
-            reply = "".join(stream)
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+        # Read to its end (or its error), so the stream has let go of the model's lock either way.
+        reply = "".join(self.generator.stream(build_messages(shown, self.generator.special_tokens())))
         return checked(reply, shown)
 
 
