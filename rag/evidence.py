@@ -5,16 +5,20 @@ machines), so four whole passages (about 700 tokens) would cost twelve seconds b
 answer token. Instead each passage contributes its best window of consecutive sentences, scored
 by embedding similarity to the question plus the share of the question's content words it
 contains, within a character budget. The window is also the exact span a citation points at.
+With an as-of day, reports from the CURRENT_DAYS before it go first and take the largest
+windows: a 1.5B reader does not weigh dates, and given last year's report beside this week's it
+names last year's winner. A window whose text an earlier window already shows is not shown twice.
 Not here: retrieval itself, and judging the answer.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Sequence
 
 import numpy as np
 
-from index.records import Passage
+from index.records import Passage, day_of
 from rag.embedding import Embedder
 from rag.headings import join_headings
 from rag.question import Question
@@ -26,6 +30,7 @@ LEXICAL_WEIGHT = 0.5
 MAX_PASSAGES = 4
 TOP_SHARE = 0.45
 MIN_WINDOW = 200
+CURRENT_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,11 @@ class Evidence:
 
 
 def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequence[Passage],
-                    embedder: Embedder, budget_chars: int) -> list[Evidence]:
-    """The best sentence window of each passage, strongest first, within ``budget_chars``."""
+                    embedder: Embedder, budget_chars: int, *, as_of: date | None = None) -> list[Evidence]:
+    """The best sentence window of each passage, strongest first, within ``budget_chars``.
+
+    ``as_of``: the day the question is asked about; current reports (`is_current`) come first.
+    """
     if not passages:
         return []
     q_words = question.search_words  # a follow-up's evidence is scored against both questions
@@ -64,12 +72,15 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
         offset += len(ss)
         scored.append((max(scores), i, scores))
     scored.sort(key=lambda item: item[0], reverse=True)
+    if as_of is not None:
+        scored.sort(key=lambda item: not is_current(passages[item[1]], as_of))  # stable: by score within
 
     slots = min(len(scored), MAX_PASSAGES)
     chosen: list[tuple[int, int, int, float]] = []
     used = 0
-    for rank, (best, i, scores) in enumerate(scored[:slots]):
-        if used >= budget_chars:
+    for best, i, scores in scored:
+        rank = len(chosen)
+        if used >= budget_chars or rank == slots:
             break
         # The strongest passage most often holds the answer, and an answer often sits in the
         # sentence after the one that matches the question: give it the largest window.
@@ -77,12 +88,21 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
         share = int(left * TOP_SHARE) if rank == 0 and slots > 1 else left // (slots - rank)
         lo, hi = _window(spans[i], scores, max(min(MIN_WINDOW, left), share))
         start, end = spans[i][lo][0], spans[i][hi][1]
+        shown = passages[i].text[start:end].strip()
+        if any(shown in passages[j].text[a:b] for j, a, b, _ in chosen):
+            continue  # a heading repeated as the next chunk's first line, or a syndicated copy
         chosen.append((i, start, end, best))
         used += end - start
     return [
         Evidence(number, passages[i], start, end, score)
         for number, (i, start, end, score) in enumerate(chosen, start=1)
     ]
+
+
+def is_current(passage: Passage, as_of: date) -> bool:
+    """Published within CURRENT_DAYS before ``as_of`` (or after it), or undated."""
+    published = day_of(passage.published)
+    return published is None or (as_of - published).days <= CURRENT_DAYS
 
 
 def _window(spans: list[tuple[int, int]], scores: list[float], budget: int) -> tuple[int, int]:

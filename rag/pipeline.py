@@ -51,6 +51,11 @@ def checked_question(question: str, max_chars: int) -> str:
     return question
 
 
+def _day(as_of: str | None) -> date:
+    """The day a question is asked about: its as-of date, else today."""
+    return date.fromisoformat(as_of[:10]) if as_of else date.today()
+
+
 class Pipeline:
     def __init__(self, retriever: Retriever, embedder: Embedder, generator: Generator, *,
                  min_evidence: float, context_chars: int, max_question_chars: int,
@@ -102,8 +107,10 @@ class Pipeline:
             return
 
         special = self.generator.special_tokens()
+        # A question that names its own time has its window; otherwise it asks about the news as of its day.
+        current = None if asked.window is not None else _day(as_of)
         evidence = select_evidence(asked, query_vector, visible_passages(passages, special), self.embedder,
-                                   self.context_chars)
+                                   self.context_chars, as_of=current)
         messages = build_messages(question, evidence, history, special)
         timings["prompt_ready"] = time.perf_counter() - started
         pieces: list[str] = []
@@ -135,7 +142,7 @@ class Pipeline:
         """The brief or timeline the question asks for, or None (not asked for, or no story found)."""
         if self.stories is None:
             return None
-        today = date.fromisoformat(as_of[:10]) if as_of else date.today()
+        today = _day(as_of)
         asked = story_question(question, self.retriever.time_window(question, as_of), today)
         if asked is None:
             return None

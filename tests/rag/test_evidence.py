@@ -1,6 +1,8 @@
+from datetime import date
+
 from fakes import HashEmbedder
 from index.records import Passage
-from rag.evidence import select_evidence
+from rag.evidence import is_current, select_evidence
 from rag.question import analyse
 
 TEXT = ("The weather was mild on Monday. Officials met in the capital. "
@@ -37,3 +39,47 @@ def test_a_heading_is_shown_with_the_text_under_it():
     (ev,) = select_evidence(analyse(q), emb.embed([q])[0], [Passage(1, "d", "t", text, 0, len(text))], emb,
                             budget_chars=60)
     assert ev.text.startswith("3. Risk of Supply Bifurcation:") and ev.text.endswith("two camps.")
+
+
+def _report(chunk_id: int, published: str, winner: str, lead: str = "") -> Passage:
+    text = (f"{lead}The title race ended on Sunday. {winner} won the championship final. "
+            "Fans filled the streets of the city afterwards.")
+    return Passage(chunk_id, f"d{chunk_id}", "Final", text, 0, len(text), published=published)
+
+
+def test_with_an_as_of_day_the_current_report_comes_first_and_last_years_after_it():
+    emb = HashEmbedder()
+    q = "Who won the championship final?"
+    # Last year's report matches the question better (it repeats it), as background often does.
+    old = _report(1, "2022-06-12", "Team Old", lead="Who won the championship final? ")
+    new = _report(2, "2023-06-11", "Team New")
+    vector = emb.embed([q])[0]
+    # Without a day the stronger match comes first.
+    plain = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600)
+    assert [e.passage.doc_id for e in plain] == ["d1", "d2"]
+    current = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600, as_of=date(2023, 6, 16))
+    assert [e.passage.doc_id for e in current] == ["d2", "d1"]
+    assert [e.number for e in current] == [1, 2]
+    # A year on, both are old: the scores decide again.
+    later = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600, as_of=date(2024, 9, 1))
+    assert [e.passage.doc_id for e in later] == ["d1", "d2"]
+
+
+def test_an_undated_report_counts_as_current_and_a_report_after_the_day_too():
+    day = date(2023, 6, 16)
+    assert is_current(Passage(1, "d", "t", "x", 0, 1), day)
+    assert is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-06-20"), day)
+    assert is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-05-17"), day)
+    assert not is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-05-16"), day)
+
+
+def test_a_window_already_shown_is_not_shown_twice_and_its_slot_goes_to_the_next():
+    emb = HashEmbedder()
+    q = "Which firms agreed to pool chip research?"
+    heading = "Huawei and Baidu agreed to pool chip research."
+    passages = [Passage(1, "d", "Deal", TEXT, 0, len(TEXT)),
+                Passage(2, "d", "Deal", heading, len(TEXT), len(TEXT) + len(heading)),
+                Passage(3, "e", "Other", "Tencent joined the chip research pool later.", 0, 44)]
+    evidence = select_evidence(analyse(q), emb.embed([q])[0], passages, emb, budget_chars=2000)
+    assert [e.passage.chunk_id for e in evidence] == [1, 3]
+    assert [e.number for e in evidence] == [1, 2]
