@@ -5,15 +5,15 @@ machines), so four whole passages (about 700 tokens) would cost twelve seconds b
 answer token. Instead each passage contributes its best window of consecutive sentences, scored
 by embedding similarity to the question plus the share of the question's content words it
 contains, within a character budget. The window is also the exact span a citation points at.
-With an as-of day, reports from the CURRENT_DAYS before it go first and take the largest
-windows: a 1.5B reader does not weigh dates, and given last year's report beside this week's it
-names last year's winner. A window whose text an earlier window already shows is not shown twice.
+Given the question's current span (its own time window, else the CURRENT_DAYS up to its as-of
+day), the reports published in it go first and take the largest windows: a 1.5B reader does not
+weigh dates, and given last year's report beside this week's it names last year's winner. A window whose text an earlier window already shows is not shown twice.
 Not here: retrieval itself, and judging the answer.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Sequence
 
 import numpy as np
@@ -22,6 +22,7 @@ from index.records import Passage, day_of
 from rag.embedding import Embedder
 from rag.headings import join_headings
 from rag.question import Question
+from rag.timeexpr import TimeWindow
 from rag.text import overlap, sentence_spans
 
 # Weight of lexical overlap next to cosine similarity: names and numbers in a question are
@@ -49,10 +50,10 @@ class Evidence:
 
 
 def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequence[Passage],
-                    embedder: Embedder, budget_chars: int, *, as_of: date | None = None) -> list[Evidence]:
+                    embedder: Embedder, budget_chars: int, *, current: tuple[date, date] | None = None) -> list[Evidence]:
     """The best sentence window of each passage, strongest first, within ``budget_chars``.
 
-    ``as_of``: the day the question is asked about; current reports (`is_current`) come first.
+    ``current``: the days (start, end exclusive) whose reports come first (`current_span`).
     """
     if not passages:
         return []
@@ -72,8 +73,8 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
         offset += len(ss)
         scored.append((max(scores), i, scores))
     scored.sort(key=lambda item: item[0], reverse=True)
-    if as_of is not None:
-        scored.sort(key=lambda item: not is_current(passages[item[1]], as_of))  # stable: by score within
+    if current is not None:
+        scored.sort(key=lambda item: not is_current(passages[item[1]], current))  # stable: by score within
 
     slots = min(len(scored), MAX_PASSAGES)
     chosen: list[tuple[int, int, int, float]] = []
@@ -99,10 +100,24 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
     ]
 
 
-def is_current(passage: Passage, as_of: date) -> bool:
-    """Published within CURRENT_DAYS before ``as_of`` (or after it), or undated."""
+def current_span(window: TimeWindow | None, as_of: date) -> tuple[date, date]:
+    """The days (start, end exclusive) a question asks about: the CURRENT_DAYS up to its as-of
+    day, or to the end of the window it names ("this week", "in March 2023"), stretched back to
+    that window's start; without a window, reports dated after ``as_of`` count as current too.
+
+    A week's window alone would put the background report of ten days before behind last year's
+    article: quiz and chat questions say "this week" of events first reported a little earlier.
+    """
+    if window is None:
+        return as_of - timedelta(days=CURRENT_DAYS), date.max
+    last = window.end - timedelta(days=1)
+    return min(window.start, last - timedelta(days=CURRENT_DAYS)), window.end
+
+
+def is_current(passage: Passage, span: tuple[date, date]) -> bool:
+    """Published within ``span`` (start inclusive, end exclusive), or undated."""
     published = day_of(passage.published)
-    return published is None or (as_of - published).days <= CURRENT_DAYS
+    return published is None or span[0] <= published < span[1]
 
 
 def _window(spans: list[tuple[int, int]], scores: list[float], budget: int) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from rag.abstention import after_generation, before_generation
 from rag.citations import check
 from rag.embedding import Embedder
 from rag.errors import QuestionError
-from rag.evidence import select_evidence
+from rag.evidence import current_span, select_evidence
 from rag.generation import Generator
 from rag.prompt import build_messages
 from rag.question import analyse
@@ -107,10 +107,8 @@ class Pipeline:
             return
 
         special = self.generator.special_tokens()
-        # A question that names its own time has its window; otherwise it asks about the news as of its day.
-        current = None if asked.window is not None else _day(as_of)
         evidence = select_evidence(asked, query_vector, visible_passages(passages, special), self.embedder,
-                                   self.context_chars, as_of=current)
+                                   self.context_chars, current=current_span(asked.window, _day(as_of)))
         messages = build_messages(question, evidence, history, special)
         timings["prompt_ready"] = time.perf_counter() - started
         pieces: list[str] = []

@@ -2,8 +2,9 @@ from datetime import date
 
 from fakes import HashEmbedder
 from index.records import Passage
-from rag.evidence import is_current, select_evidence
+from rag.evidence import current_span, is_current, select_evidence
 from rag.question import analyse
+from rag.timeexpr import TimeWindow
 
 TEXT = ("The weather was mild on Monday. Officials met in the capital. "
         "Huawei and Baidu agreed to pool chip research. The deal covers five years. "
@@ -57,20 +58,30 @@ def test_with_an_as_of_day_the_current_report_comes_first_and_last_years_after_i
     # Without a day the stronger match comes first.
     plain = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600)
     assert [e.passage.doc_id for e in plain] == ["d1", "d2"]
-    current = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600, as_of=date(2023, 6, 16))
+    current = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600,
+                              current=current_span(None, date(2023, 6, 16)))
     assert [e.passage.doc_id for e in current] == ["d2", "d1"]
     assert [e.number for e in current] == [1, 2]
     # A year on, both are old: the scores decide again.
-    later = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600, as_of=date(2024, 9, 1))
+    later = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600,
+                            current=current_span(None, date(2024, 9, 1)))
     assert [e.passage.doc_id for e in later] == ["d1", "d2"]
 
 
 def test_an_undated_report_counts_as_current_and_a_report_after_the_day_too():
-    day = date(2023, 6, 16)
-    assert is_current(Passage(1, "d", "t", "x", 0, 1), day)
-    assert is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-06-20"), day)
-    assert is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-05-17"), day)
-    assert not is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-05-16"), day)
+    span = current_span(None, date(2023, 6, 16))
+    assert is_current(Passage(1, "d", "t", "x", 0, 1), span)
+    assert is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-06-20"), span)
+    assert is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-05-17"), span)
+    assert not is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-05-16"), span)
+
+
+def test_a_named_window_is_current_with_the_month_before_its_end_and_nothing_after_it():
+    week = TimeWindow(date(2023, 6, 10), date(2023, 6, 17), "this week")
+    assert current_span(week, date(2023, 6, 16)) == (date(2023, 5, 17), date(2023, 6, 17))
+    year = TimeWindow(date(2022, 1, 1), date(2023, 1, 1), "in 2022")
+    assert current_span(year, date(2023, 6, 16)) == (date(2022, 1, 1), date(2023, 1, 1))
+    assert not is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-03-01"), current_span(year, date(2023, 6, 16)))
 
 
 def test_a_window_already_shown_is_not_shown_twice_and_its_slot_goes_to_the_next():
