@@ -5,9 +5,10 @@ machines), so four whole passages (about 700 tokens) would cost twelve seconds b
 answer token. Instead each passage contributes its best window of consecutive sentences, scored
 by embedding similarity to the question plus the share of the question's content words it
 contains, within a character budget. The window is also the exact span a citation points at.
-Given the question's current span (its own time window, else the CURRENT_DAYS up to its as-of
-day), the reports published in it go first and take the largest windows: a 1.5B reader does not
-weigh dates, and given last year's report beside this week's it names last year's winner. A window whose text an earlier window already shows is not shown twice.
+Given the question's current span (`current_span`: the CURRENT_DAYS up to its as-of day or to the
+end of the window it names), the reports published in it go first and take the largest windows: a
+1.5B reader does not weigh dates, and given last year's report beside this week's it names last
+year's winner. A window whose text an earlier window already shows is not shown twice.
 Not here: retrieval itself, and judging the answer.
 """
 from __future__ import annotations
@@ -50,7 +51,8 @@ class Evidence:
 
 
 def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequence[Passage],
-                    embedder: Embedder, budget_chars: int, *, current: tuple[date, date] | None = None) -> list[Evidence]:
+                    embedder: Embedder, budget_chars: int, *,
+                    current: tuple[date, date] | None = None) -> list[Evidence]:
     """The best sentence window of each passage, strongest first, within ``budget_chars``.
 
     ``current``: the days (start, end exclusive) whose reports come first (`current_span`).

@@ -81,7 +81,8 @@ def test_a_named_window_is_current_with_the_month_before_its_end_and_nothing_aft
     assert current_span(week, date(2023, 6, 16)) == (date(2023, 5, 17), date(2023, 6, 17))
     year = TimeWindow(date(2022, 1, 1), date(2023, 1, 1), "in 2022")
     assert current_span(year, date(2023, 6, 16)) == (date(2022, 1, 1), date(2023, 1, 1))
-    assert not is_current(Passage(1, "d", "t", "x", 0, 1, published="2023-03-01"), current_span(year, date(2023, 6, 16)))
+    in_2023 = Passage(1, "d", "t", "x", 0, 1, published="2023-03-01")
+    assert not is_current(in_2023, current_span(year, date(2023, 6, 16)))
 
 
 def test_a_window_already_shown_is_not_shown_twice_and_its_slot_goes_to_the_next():
