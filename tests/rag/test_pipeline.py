@@ -174,3 +174,19 @@ def test_a_question_is_split_into_words_and_names_once(make_app, corpus, monkeyp
     answer = app.pipeline.ask(question)
     assert not answer.abstained and answer.citations
     assert calls == {"words": 1, "names": 1}
+
+
+def test_the_report_current_on_the_as_of_day_is_the_first_passage_the_model_reads(make_app, tmp_path):
+    path = tmp_path / "finals.jsonl"
+    rows = [{"id": "old", "title": "Final 2022", "published": "2022-06-12",
+             "text": "Who won the championship final? Team Old won the championship final on Sunday."},
+            {"id": "new", "title": "Final 2023", "published": "2023-06-11",
+             "text": "Team New won the championship final on Sunday, before a record crowd."}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    app = make_app("Team New won [1].", min_evidence=0.0)
+    app.ingestor.add([path])
+    first = lambda: app.pipeline.generator.seen[-1][-1]["content"].split("</passage>")[0]
+    app.pipeline.ask("Who won the championship final?", as_of="2023-06-16")
+    assert 'date="2023-06-11"' in first() and "Team New" in first(), first()
+    app.pipeline.ask("Who won the championship final?", as_of="2022-06-20")
+    assert 'date="2022-06-12"' in first(), first()
