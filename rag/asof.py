@@ -16,6 +16,15 @@ from datetime import date
 from index.records import Passage, day_of
 
 
+def as_of_day(as_of: str | None) -> date | None:
+    """The day an as-of string names ("2024-03-05", or a date-time), None without one;
+    ValueError naming a string that names no day."""
+    day = day_of(as_of)
+    if as_of and day is None:
+        raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}")
+    return day
+
+
 @dataclass(frozen=True)
 class AsOfRule:
     """``as_of_grace_days`` and ``as_of_half_days`` of `Settings`, which holds their defaults."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 from index.records import Passage
 from rag.abstention import after_generation, before_generation
+from rag.asof import as_of_day
 from rag.citations import check
 from rag.embedding import Embedder
 from rag.errors import QuestionError
@@ -53,7 +54,7 @@ def checked_question(question: str, max_chars: int) -> str:
 
 def _day(as_of: str | None) -> date:
     """The day a question is asked about: its as-of date, else today."""
-    return date.fromisoformat(as_of[:10]) if as_of else date.today()
+    return as_of_day(as_of) or date.today()
 
 
 class Pipeline:

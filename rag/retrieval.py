@@ -18,9 +18,9 @@ from typing import Literal, Sequence
 import numpy as np
 
 from index.base import DocumentStore
-from index.records import Passage, day_of
+from index.records import Passage
 from rag.embedding import Embedder
-from rag.asof import AsOfRule
+from rag.asof import AsOfRule, as_of_day
 from rag.settings import RETRIEVERS
 from rag.timeexpr import TimeWindow, resolve_window
 
@@ -62,7 +62,7 @@ class Retriever:
         mode = mode or self.mode
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever mode {mode!r} is not one of {RETRIEVERS}")
-        day = _as_of_day(as_of)
+        day = as_of_day(as_of)
         hard = window is not None
         if window is None:
             window = self.time_window(query, as_of) if prefer == "auto" else prefer
@@ -110,7 +110,7 @@ class Retriever:
         when time windows are off (``time_windows``, or a ``window_weight`` of 0)."""
         if not self.time_windows or self.window_weight <= 0:
             return None
-        return resolve_window(query, _as_of_day(as_of) or date.today())
+        return resolve_window(query, as_of_day(as_of) or date.today())
 
     def _outside(self, query: str, vector: np.ndarray, mode: str, pool: int, have: set[int],
                  inside: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -134,13 +134,6 @@ class Retriever:
             for chunk_id, vector in self.store.embeddings(missing).items():
                 out[chunk_id] = float(np.dot(vector, query))
         return out
-
-
-def _as_of_day(as_of: str | None) -> date | None:
-    day = day_of(as_of)
-    if as_of and day is None:
-        raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}")
-    return day
 
 
 def _union(first: list[tuple[int, float]], second: list[tuple[int, float]]) -> list[tuple[int, float]]:
