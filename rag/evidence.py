@@ -8,7 +8,9 @@ contains, within a character budget. The window is also the exact span a citatio
 Given the question's current span (`current_span`: the CURRENT_DAYS up to its as-of day or to the
 end of the window it names), the reports published in it go first and take the largest windows: a
 1.5B reader does not weigh dates, and given last year's report beside this week's it names last
-year's winner. A window whose text an earlier window already shows is not shown twice.
+year's winner. An older report is shown only when it matches the question better than every
+current one (the background a current report lacks); otherwise the reader copies its answer from
+it. A window whose text an earlier window already shows is not shown twice.
 Not here: retrieval itself, and judging the answer.
 """
 from __future__ import annotations
@@ -55,7 +57,8 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
                     current: tuple[date, date] | None = None) -> list[Evidence]:
     """The best sentence window of each passage, strongest first, within ``budget_chars``.
 
-    ``current``: the days (start, end exclusive) whose reports come first (`current_span`).
+    ``current``: the days (start, end exclusive) whose reports come first (`current_span`); when
+    one of them is among ``passages``, an older passage is kept only if it outscores them all.
     """
     if not passages:
         return []
@@ -77,6 +80,12 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
     scored.sort(key=lambda item: item[0], reverse=True)
     if current is not None:
         scored.sort(key=lambda item: not is_current(passages[item[1]], current))  # stable: by score within
+        # An older report that matches the question less well than every current one is what a
+        # 1.5B reader copies its answer from ("Finnair will weigh passengers" beside this week's
+        # Korean Air): it is left out, and its characters go to the current windows.
+        now = max((best for best, i, _ in scored if is_current(passages[i], current)), default=None)
+        if now is not None:
+            scored = [item for item in scored if is_current(passages[item[1]], current) or item[0] > now]
 
     slots = min(len(scored), MAX_PASSAGES)
     chosen: list[tuple[int, int, int, float]] = []

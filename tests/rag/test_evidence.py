@@ -68,6 +68,21 @@ def test_with_an_as_of_day_the_current_report_comes_first_and_last_years_after_i
     assert [e.passage.doc_id for e in later] == ["d1", "d2"]
 
 
+def test_an_older_report_matching_the_question_less_well_than_a_current_one_is_left_out():
+    emb = HashEmbedder()
+    q = "Who won the championship final?"
+    # This year's report repeats the question, so it is the stronger match; last year's is not.
+    new = _report(2, "2023-06-11", "Team New", lead="Who won the championship final? ")
+    old = _report(1, "2022-06-12", "Team Old")
+    vector = emb.embed([q])[0]
+    evidence = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600,
+                               current=current_span(None, date(2023, 6, 16)))
+    assert [e.passage.doc_id for e in evidence] == ["d2"]
+    # Without a current span (or with none current) both are shown.
+    both = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600)
+    assert [e.passage.doc_id for e in both] == ["d2", "d1"]
+
+
 def test_an_undated_report_counts_as_current_and_a_report_after_the_day_too():
     span = current_span(None, date(2023, 6, 16))
     assert is_current(Passage(1, "d", "t", "x", 0, 1), span)
