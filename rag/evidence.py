@@ -58,7 +58,7 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
     """The best sentence window of each passage, strongest first, within ``budget_chars``.
 
     ``current``: the days (start, end exclusive) whose reports come first (`current_span`); when
-    one of them is among ``passages``, an older passage is kept only if it outscores them all.
+    a report dated in it is among ``passages``, an older passage is kept only if it outscores them all.
     """
     if not passages:
         return []
@@ -82,8 +82,10 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
         scored.sort(key=lambda item: not is_current(passages[item[1]], current))  # stable: by score within
         # An older report that matches the question less well than every current one is what a
         # 1.5B reader copies its answer from ("Finnair will weigh passengers" beside this week's
-        # Korean Air): it is left out, and its characters go to the current windows.
-        now = max((best for best, i, _ in scored if is_current(passages[i], current)), default=None)
+        # Korean Air): it is left out, and its characters go to the current windows. Only a dated
+        # report is known to be current: an undated note never pushes a dated report out.
+        now = max((best for best, i, _ in scored
+                   if is_current(passages[i], current) and day_of(passages[i].published)), default=None)
         if now is not None:
             scored = [item for item in scored if is_current(passages[item[1]], current) or item[0] > now]
 

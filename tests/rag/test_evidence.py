@@ -42,7 +42,7 @@ def test_a_heading_is_shown_with_the_text_under_it():
     assert ev.text.startswith("3. Risk of Supply Bifurcation:") and ev.text.endswith("two camps.")
 
 
-def _report(chunk_id: int, published: str, winner: str, lead: str = "") -> Passage:
+def _report(chunk_id: int, published: str | None, winner: str, lead: str = "") -> Passage:
     text = (f"{lead}The title race ended on Sunday. {winner} won the championship final. "
             "Fans filled the streets of the city afterwards.")
     return Passage(chunk_id, f"d{chunk_id}", "Final", text, 0, len(text), published=published)
@@ -81,6 +81,11 @@ def test_an_older_report_matching_the_question_less_well_than_a_current_one_is_l
     # Without a current span (or with none current) both are shown.
     both = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600)
     assert [e.passage.doc_id for e in both] == ["d2", "d1"]
+    # An undated note comes first (it may be current) but is not known to be: the old report stays.
+    note = _report(3, None, "Team New", lead="Who won the championship final? ")
+    with_note = select_evidence(analyse(q), vector, [old, note], emb, budget_chars=600,
+                                current=current_span(None, date(2023, 6, 16)))
+    assert [e.passage.doc_id for e in with_note] == ["d3", "d1"]
 
 
 def test_an_undated_report_counts_as_current_and_a_report_after_the_day_too():
