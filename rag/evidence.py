@@ -79,15 +79,16 @@ def select_evidence(question: Question, query_vector: np.ndarray, passages: Sequ
         scored.append((max(scores), i, scores))
     scored.sort(key=lambda item: item[0], reverse=True)
     if current is not None:
-        scored.sort(key=lambda item: not is_current(passages[item[1]], current))  # stable: by score within
+        now_ids = {i for i, p in enumerate(passages) if is_current(p, current)}
+        scored.sort(key=lambda item: item[1] not in now_ids)  # stable: by score within
         # An older report that matches the question less well than every current one is what a
         # 1.5B reader copies its answer from ("Finnair will weigh passengers" beside this week's
         # Korean Air): it is left out, and its characters go to the current windows. Only a dated
         # report is known to be current: an undated note never pushes a dated report out.
-        now = max((best for best, i, _ in scored
-                   if is_current(passages[i], current) and day_of(passages[i].published)), default=None)
+        now = max((best for best, i, _ in scored if i in now_ids and day_of(passages[i].published)),
+                  default=None)
         if now is not None:
-            scored = [item for item in scored if is_current(passages[item[1]], current) or item[0] > now]
+            scored = [item for item in scored if item[1] in now_ids or item[0] > now]
 
     slots = min(len(scored), MAX_PASSAGES)
     chosen: list[tuple[int, int, int, float]] = []

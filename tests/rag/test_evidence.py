@@ -48,44 +48,36 @@ def _report(chunk_id: int, published: str | None, winner: str, lead: str = "") -
     return Passage(chunk_id, f"d{chunk_id}", "Final", text, 0, len(text), published=published)
 
 
-def test_with_an_as_of_day_the_current_report_comes_first_and_last_years_after_it():
+def _shown(passages: list[Passage], as_of: date | None = date(2023, 6, 16)) -> list[str]:
+    """The documents shown for the championship question, in order, as of ``as_of``."""
     emb = HashEmbedder()
     q = "Who won the championship final?"
+    span = current_span(None, as_of) if as_of else None
+    evidence = select_evidence(analyse(q), emb.embed([q])[0], passages, emb, budget_chars=600, current=span)
+    assert [e.number for e in evidence] == list(range(1, len(evidence) + 1))
+    return [e.passage.doc_id for e in evidence]
+
+
+def test_with_an_as_of_day_the_current_report_comes_first_and_last_years_after_it():
     # Last year's report matches the question better (it repeats it), as background often does.
     old = _report(1, "2022-06-12", "Team Old", lead="Who won the championship final? ")
     new = _report(2, "2023-06-11", "Team New")
-    vector = emb.embed([q])[0]
-    # Without a day the stronger match comes first.
-    plain = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600)
-    assert [e.passage.doc_id for e in plain] == ["d1", "d2"]
-    current = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600,
-                              current=current_span(None, date(2023, 6, 16)))
-    assert [e.passage.doc_id for e in current] == ["d2", "d1"]
-    assert [e.number for e in current] == [1, 2]
+    assert _shown([old, new], as_of=None) == ["d1", "d2"]  # without a day the stronger match first
+    assert _shown([old, new]) == ["d2", "d1"]
     # A year on, both are old: the scores decide again.
-    later = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600,
-                            current=current_span(None, date(2024, 9, 1)))
-    assert [e.passage.doc_id for e in later] == ["d1", "d2"]
+    assert _shown([old, new], as_of=date(2024, 9, 1)) == ["d1", "d2"]
 
 
 def test_an_older_report_matching_the_question_less_well_than_a_current_one_is_left_out():
-    emb = HashEmbedder()
-    q = "Who won the championship final?"
     # This year's report repeats the question, so it is the stronger match; last year's is not.
     new = _report(2, "2023-06-11", "Team New", lead="Who won the championship final? ")
     old = _report(1, "2022-06-12", "Team Old")
-    vector = emb.embed([q])[0]
-    evidence = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600,
-                               current=current_span(None, date(2023, 6, 16)))
-    assert [e.passage.doc_id for e in evidence] == ["d2"]
-    # Without a current span (or with none current) both are shown.
-    both = select_evidence(analyse(q), vector, [old, new], emb, budget_chars=600)
-    assert [e.passage.doc_id for e in both] == ["d2", "d1"]
+    assert _shown([old, new]) == ["d2"]
+    # Without a current span both are shown.
+    assert _shown([old, new], as_of=None) == ["d2", "d1"]
     # An undated note comes first (it may be current) but is not known to be: the old report stays.
     note = _report(3, None, "Team New", lead="Who won the championship final? ")
-    with_note = select_evidence(analyse(q), vector, [old, note], emb, budget_chars=600,
-                                current=current_span(None, date(2023, 6, 16)))
-    assert [e.passage.doc_id for e in with_note] == ["d3", "d1"]
+    assert _shown([old, note]) == ["d3", "d1"]
 
 
 def test_an_undated_report_counts_as_current_and_a_report_after_the_day_too():
