@@ -3,6 +3,8 @@
 `AsOfRule` takes the fused candidates and the as-of day: articles published more than
 ``grace_days`` after it are left out (a reader on that day could not have read them; -1 keeps
 them), and, when ``half_days`` > 0, older articles' scores are divided by ``1 + age/half_days``.
+``current_weight`` > 0 makes the CURRENT_DAYS up to the as-of day a preferred window, as a time
+expression's is (rag.retrieval merges the two rankings; `current_window` gives the days).
 The defaults in rag.settings are justified in docs/decisions.md ("The as-of rule"): chosen on the 2022
 questions of rtqa-dev, reported on its 2023 questions and on rtqa-small. Without an as-of date
 nothing here runs: retrieval is neutral about age. Not here: windows named by the question
@@ -11,9 +13,13 @@ nothing here runs: retrieval is neutral about age. Not here: windows named by th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from index.records import Passage, day_of
+from rag.timeexpr import LAG_DAYS, TimeWindow
+
+# The span the reader also treats as current (rag.evidence.CURRENT_DAYS).
+CURRENT_DAYS = 30
 
 
 def as_of_day(as_of: str | None) -> date | None:
@@ -31,6 +37,15 @@ class AsOfRule:
 
     grace_days: int
     half_days: float
+    current_weight: float = 0.0
+
+    def current_window(self, day: date) -> TimeWindow | None:
+        """The days a question with no time expression prefers: the CURRENT_DAYS up to ``day``, and
+        LAG_DAYS after it as any window (the next days' reports of the same events); None when
+        ``current_weight`` is 0."""
+        if self.current_weight <= 0:
+            return None
+        return TimeWindow(day - timedelta(days=CURRENT_DAYS), day + timedelta(days=1 + LAG_DAYS), "recently")
 
     def apply(self, ranked: list[tuple[int, float]], passages: dict[int, Passage],
               day: date) -> list[tuple[int, float]]:

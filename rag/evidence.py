@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from index.records import Passage, day_of
+from rag.asof import CURRENT_DAYS
 from rag.embedding import Embedder
 from rag.headings import join_headings
 from rag.question import Question
@@ -34,7 +35,6 @@ LEXICAL_WEIGHT = 0.5
 MAX_PASSAGES = 4
 TOP_SHARE = 0.45
 MIN_WINDOW = 200
-CURRENT_DAYS = 30
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ BM25. Hybrid mode fuses the two candidate lists with reciprocal rank fusion. A q
 time ("this week") prefers the articles published in that window (rag.timeexpr): the ranking
 searched inside the window is merged with the ranking over the whole archive, the window's
 counted ``window_weight`` times; an explicit ``window`` is a hard filter instead. An as-of date
-applies rag.asof's rule to the archive-wide ranking. Every returned
+applies rag.asof's rule to the archive-wide ranking, and, for a question naming no time, its
+recent days as a weaker preferred window. Every returned
 passage carries its cosine similarity to the question, whichever list found it, so later steps
 can judge how strong the evidence is on one scale. Not here: choosing sentences for the prompt.
 """
@@ -66,6 +67,11 @@ class Retriever:
         hard = window is not None
         if window is None:
             window = self.time_window(query, as_of) if prefer == "auto" else prefer
+        weight = self.window_weight
+        if window is None and day is not None:
+            # A question naming no time is mostly about the news of its day: the as-of rule's
+            # recent days are preferred, more weakly than a window the question names.
+            window, weight = self.as_of_rule.current_window(day), self.as_of_rule.current_weight
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
         pool = max(self.candidates, k)
@@ -87,7 +93,7 @@ class Retriever:
                 keyword = _union(keyword, keyword_all)
             if day is not None:
                 everywhere = self.as_of_rule.apply(everywhere, self.store.passages([c for c, _ in everywhere]), day)
-            ranked = everywhere if window is None else _prefer(ranked, everywhere, self.window_weight, self.rrf_k)
+            ranked = everywhere if window is None else _prefer(ranked, everywhere, weight, self.rrf_k)
         chosen = [chunk_id for chunk_id, _ in ranked[:k]]
         passages = self.store.passages(chosen)
         cosine = self._cosines(query_vector, chosen, dict(dense))

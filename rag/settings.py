@@ -82,6 +82,9 @@ class Settings:
                                     "[the as-of rule](time.md#the-as-of-rule)")
     as_of_half_days: float = setting(0.0, "with an as-of date and no time expression: divide older articles' "
                                      "scores by 1 + age/this (0: no age preference)")
+    as_of_current_weight: float = setting(0.25, "with an as-of date and no time expression: how much the ranking "
+                                          "of the 30 days up to it counts against the whole archive's, as "
+                                          "`time_window_weight` (0: no preference)")
     ann_threshold: int = setting(200_000, "vectors past which the SQLite store's FAISS index is approximate (IVF) "
                                  "rather than exact")
     # generation
@@ -270,7 +273,7 @@ def _validated(s: Settings) -> Settings:
             # Not bad(): the value is a secret, and error messages end up in logs and terminals.
             raise ConfigError("setting auth: must look like user:password, with a user and a "
                               "non-empty password (the value given is not shown)")
-    for name in ("n_threads", "temperature", "min_evidence", "time_window_weight"):
+    for name in ("n_threads", "temperature", "min_evidence", "time_window_weight", "as_of_current_weight"):
         if getattr(s, name) < 0:
             raise bad(name, "must not be negative")
     if s.model.startswith(SERVER_PREFIX):

@@ -198,4 +198,4 @@ def make_retriever(store: DocumentStore, embedder: Embedder, settings: Settings)
 
 
 def as_of_rule(settings: Settings) -> AsOfRule:
-    return AsOfRule(settings.as_of_grace_days, settings.as_of_half_days)
+    return AsOfRule(settings.as_of_grace_days, settings.as_of_half_days, settings.as_of_current_weight)

@@ -43,8 +43,8 @@ def test_as_of_leaves_out_later_articles_and_prefers_recent_ones(make_app, tmp_p
     path.write_text("\n".join(json.dumps({"id": i, "title": i, "published": d, "text": text + i}) for i, d in rows))
     app.ingestor.add([path])
     ids = [p.doc_id for p in app.retriever.retrieve("central bank interest rates", top_k=3, as_of="2023-05-18")]
-    assert sorted(ids) == ["old", "recent"]  # the default rule: a cutoff, no age preference
-    app = make_app(as_of_half_days=60)
+    assert sorted(ids) == ["old", "recent"]  # the default rule: a cutoff, no decay with age
+    app = make_app(as_of_half_days=60, as_of_current_weight=0)
     ids = [p.doc_id for p in app.retriever.retrieve("central bank interest rates", top_k=3, as_of="2023-05-18")]
     assert ids == ["recent", "old"]
     with pytest.raises(ValueError, match="'May 18'"):
@@ -116,6 +116,32 @@ def test_a_window_with_too_few_articles_is_topped_up_from_outside(make_app):
     passages = app.retriever.retrieve("ferry news", top_k=5, window=week)
     assert len(passages) == 5 and {p.doc_id for p in passages[:2]} == {"d0", "d1"}
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_with_an_as_of_day_a_question_naming_no_time_prefers_the_last_month(make_app, mode):
+    """The 30 days up to the as-of day are a preferred window: last month's reports, which match
+    the question less well than the archive's background, rise to the top."""
+    from index.records import Document
+
+    question = "ferry harbour timetable"
+    old = [Document(f"old{y}", "Ferry", f"The ferry harbour timetable changed again in {y}. " * 2,
+                    published=f"{y}-03-01") for y in range(2017, 2023)]
+    new = [Document(f"new{d}", "Crews", "Ferry crews met at the harbour on Monday.", published=f"2024-04-{d}")
+           for d in (12, 28)]
+    recent = {}
+    for weight in (0, 0.25):
+        app = make_app(as_of_current_weight=weight)
+        if weight == 0:
+            app.ingestor.add_documents(old + new)
+        ids = [p.doc_id for p in app.retriever.retrieve(question, top_k=5, mode=mode, as_of="2024-05-01")]
+        recent[weight] = sum(i.startswith("new") for i in ids)
+        if weight:
+            assert ids[0].startswith("new"), ids
+    assert (recent[0], recent[0.25]) == (0, 2), recent
+    # Without an as-of day nothing about dates applies.
+    plain = app.retriever.retrieve(question, top_k=5, mode=mode)
+    assert not any(p.doc_id.startswith("new") for p in plain)
 
 
 def test_no_as_of_and_no_time_expression_is_neutral_about_age(make_app):
