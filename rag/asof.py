@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from index.records import Passage, day_of
 from rag.timeexpr import LAG_DAYS, TimeWindow
 
-# The span the reader also treats as current (rag.evidence.CURRENT_DAYS).
+# "Now" for retrieval and for the reader alike (rag.evidence puts these days' reports first).
 CURRENT_DAYS = 30
 
 
@@ -33,7 +33,8 @@ def as_of_day(as_of: str | None) -> date | None:
 
 @dataclass(frozen=True)
 class AsOfRule:
-    """``as_of_grace_days`` and ``as_of_half_days`` of `Settings`, which holds their defaults."""
+    """``as_of_grace_days``, ``as_of_half_days`` and ``as_of_current_weight`` of `Settings`, which
+    holds their defaults."""
 
     grace_days: int
     half_days: float

@@ -57,7 +57,8 @@ class Retriever:
         when None), makes its window a preference rather than a filter: quiz and chat questions
         say "this week" of events whose best reports are older background articles: ``prefer``
         is that window as `time_window` chose it ("auto": choose it here). ``as_of`` applies
-        `AsOfRule` to the archive-wide ranking.
+        `AsOfRule` to the archive-wide ranking, and, when no window applies, prefers its recent
+        days (`AsOfRule.current_window`) with the rule's weaker weight.
         """
         k = top_k or self.top_k
         mode = mode or self.mode
