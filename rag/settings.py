@@ -81,7 +81,7 @@ class Settings:
                                     "than this many days after it (-1 keeps them); "
                                     "[the as-of rule](time.md#the-as-of-rule)")
     as_of_half_days: float = setting(0.0, "with an as-of date and no time expression: divide older articles' "
-                                     "scores by 1 + age/this (0: no age preference)")
+                                     "scores by 1 + age/this (0: no decay with age)")
     as_of_current_weight: float = setting(0.25, "with an as-of date and no time expression: how much the ranking "
                                           "of the 30 days up to it counts against the whole archive's, as "
                                           "`time_window_weight` (0: no preference)")
