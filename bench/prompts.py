@@ -3,13 +3,16 @@
     .venv/bin/python bench/prompts.py dump QUESTIONS.jsonl --corpus CORPUS.jsonl --out PROMPTS.jsonl
         [--limit N]
     .venv/bin/python bench/prompts.py diff A.jsonl B.jsonl [--ids-out IDS.txt]
+    .venv/bin/python bench/prompts.py shown QUESTIONS.jsonl A.jsonl [B.jsonl ...]
 
 ``dump`` runs the pipeline as `newsrag eval --corpus` does (the same index folder under
 NEWSRAG_DATA_DIR, the settings from the environment, each question's date as its as-of) with a
 generator that records the messages and replies nothing, and writes a line per question: its
 id, and the messages it would send, or the reply it declined with before any model call.
 ``diff`` prints how many questions two such files (two versions of the code, or two settings)
-treat differently and writes their ids. The default model is greedy, so it answers an identical
+treat differently and writes their ids. ``shown`` counts, per year the questions were asked, the
+prompts whose evidence holds a gold answer (normalised substring, as the judge reads it), in any
+passage and in the first: the reader cannot answer from what it is not shown. The default model is greedy, so it answers an identical
 prompt identically: a before/after comparison needs only the listed questions answered twice.
 
 Left out: what a version does with the reply (the citation check, declining a reply that only
@@ -94,6 +97,35 @@ def diff(a_path: Path, b_path: Path, ids_out: Path | None) -> None:
         print(f"their ids: {ids_out}")
 
 
+def passages(row: dict) -> list[str]:
+    """The passage texts of a dumped prompt, in the order shown (none for a declined question)."""
+    if "messages" not in row:
+        return []
+    user = row["messages"][-1]["content"]
+    return [block.split(">", 1)[1].split("</passage>", 1)[0] for block in user.split("<passage ")[1:]]
+
+
+def shown(questions_path: Path, dumps: list[Path]) -> None:
+    from rag.eval.judge import contains_gold
+    from rag.eval.questions import load_questions
+
+    by_year: dict[str, list] = {}
+    for q in load_questions(questions_path):
+        if q.answers:
+            by_year.setdefault((q.asked_on or "undated")[:4], []).append(q)
+    years = sorted(by_year)
+    print("dump | " + " | ".join(f"{y} ({len(by_year[y])}): any / first" for y in years))
+    for path in dumps:
+        rows = read(path)
+        cells = []
+        for year in years:
+            shown_texts = [(passages(rows.get(q.id, {})), q.answers) for q in by_year[year]]
+            anywhere = sum(any(contains_gold(t, gold) for t in texts) for texts, gold in shown_texts)
+            first = sum(bool(texts) and contains_gold(texts[0], gold) for texts, gold in shown_texts)
+            cells.append(f"{anywhere} / {first}")
+        print(f"{path} | " + " | ".join(cells))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -106,9 +138,14 @@ def main() -> None:
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     c.add_argument("--ids-out", type=Path)
+    g = sub.add_parser("shown")
+    g.add_argument("questions", type=Path)
+    g.add_argument("dumps", type=Path, nargs="+")
     args = ap.parse_args()
     if args.command == "dump":
         dump(args.questions, args.corpus, args.out, args.limit)
+    elif args.command == "shown":
+        shown(args.questions, args.dumps)
     else:
         diff(args.a, args.b, args.ids_out)
 
