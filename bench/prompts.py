@@ -10,10 +10,12 @@ NEWSRAG_DATA_DIR, the settings from the environment, each question's date as its
 generator that records the messages and replies nothing, and writes a line per question: its
 id, and the messages it would send, or the reply it declined with before any model call.
 ``diff`` prints how many questions two such files (two versions of the code, or two settings)
-treat differently and writes their ids. ``shown`` counts, per year the questions were asked, the
-prompts whose evidence holds a gold answer (normalised substring, as the judge reads it), in any
-passage and in the first: the reader cannot answer from what it is not shown. The default model is greedy, so it answers an identical
+treat differently and writes their ids. The default model is greedy, so it answers an identical
 prompt identically: a before/after comparison needs only the listed questions answered twice.
+``shown`` counts, per year the questions were asked, the prompts whose evidence holds a gold
+answer (normalised substring, as the judge reads it) in any passage's body and in the first one's
+(a title's words are not counted): the reader cannot answer from what it is not shown, though
+more of it shown has not by itself made answers right (docs/decisions.md).
 
 Left out: what a version does with the reply (the citation check, declining a reply that only
 restates the question or a heading). A change there needs a full answer run to measure. The
