@@ -109,12 +109,13 @@ def passages(row: dict) -> list[str]:
 
 def shown(questions_path: Path, dumps: list[Path]) -> None:
     from rag.eval.judge import contains_gold
+    from rag.eval.paired import group_of
     from rag.eval.questions import load_questions
 
     by_year: dict[str, list] = {}
     for q in load_questions(questions_path):
         if q.answers:
-            by_year.setdefault((q.asked_on or "undated")[:4], []).append(q)
+            by_year.setdefault(group_of(q), []).append(q)
     years = sorted(by_year)
     print("dump | " + " | ".join(f"{y} ({len(by_year[y])}): any / first" for y in years))
     for path in dumps:
